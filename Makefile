@@ -1,0 +1,28 @@
+# The two commands of the README: `make demo` and `make test`. Both set up first (fast when
+# nothing changed: the stamp below is rebuilt only when pyproject.toml or the script change).
+VENV ?= .venv
+STAMP := $(VENV)/.setup-done
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint typecheck unit clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $@
+
+demo: setup
+	bash scripts/demo.sh
+
+lint: setup
+	$(BIN)/ruff check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: lint typecheck
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

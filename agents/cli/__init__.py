@@ -1,0 +1,7 @@
+"""The ``audio-agent`` command line."""
+
+from __future__ import annotations
+
+from agents.cli.main import app, main
+
+__all__ = ["app", "main"]

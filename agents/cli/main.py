@@ -1,0 +1,66 @@
+"""The ``audio-agent`` application: global options and the command table.
+
+Commands live in their own modules and import heavy libraries inside their bodies, so
+``audio-agent --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agents.cli import audio_files
+
+app = typer.Typer(
+    name="audio-agent",
+    help="Audio tools for LangChain agents: probe, convert, transcribe, speak, compose and mix.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from audio_tools import __version__
+
+        typer.echo(f"audio-agent {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            envvar="AUDIO_TOOLS_WORKSPACE",
+            help="Root directory for tool files and outputs (default: the current directory).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    from audio_tools.config import Settings
+
+    ctx.obj = Settings.from_env(workspace=workspace)
+
+
+app.command("probe")(audio_files.probe_command)
+app.command("convert")(audio_files.convert_command)
+
+
+def main() -> None:
+    """Entry point of the ``audio-agent`` script: errors become one line and exit code 1."""
+    from audio_tools.errors import AudioToolsError
+
+    try:
+        app()
+    except AudioToolsError as e:
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(1)

@@ -1,0 +1,341 @@
+"""Reading, probing, converting and writing audio: one decode path for every format.
+
+Everything goes through ffmpeg (see :mod:`audio_tools.ffmpeg`): any format it decodes is
+accepted, as a local path, raw bytes or base64 text. Files are probed first and refused
+before decoding when over the size or duration caps. Long files can be streamed as
+fixed-size blocks so that an hour of audio never sits in memory twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from audio_tools.config import Settings
+from audio_tools.errors import FFmpegError, InputTooLargeError, InvalidAudioError, InvalidInputError
+from audio_tools.ffmpeg import ffmpeg_binary, input_args, probe_json, raw_input_args, run_ffmpeg
+from audio_tools.paths import check_local_path, existing_file
+from audio_tools.workspace import atomic_output
+
+__all__ = [
+    "OUTPUT_FORMATS",
+    "SAMPLE_RATE",
+    "AudioBlock",
+    "AudioInfo",
+    "AudioSource",
+    "convert",
+    "decode_base64",
+    "load_audio",
+    "probe",
+    "save_audio",
+    "stream_audio",
+]
+
+SAMPLE_RATE = 16000
+BYTES_PER_SAMPLE = 4  # float32
+# Encoder arguments per output suffix.
+OUTPUT_FORMATS: dict[str, list[str]] = {
+    ".wav": ["-c:a", "pcm_s16le", "-f", "wav"],
+    ".flac": ["-c:a", "flac", "-f", "flac"],
+    ".mp3": ["-c:a", "libmp3lame", "-q:a", "2", "-f", "mp3"],
+    ".ogg": ["-c:a", "libvorbis", "-q:a", "5", "-f", "ogg"],
+    ".m4a": ["-c:a", "aac", "-b:a", "160k", "-f", "ipod"],
+}
+
+AudioSource = str | os.PathLike[str] | bytes | bytearray
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What :func:`probe` learns about a file without decoding it."""
+
+    path: Path
+    duration: float
+    sample_rate: int
+    channels: int
+    codec: str
+    format: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class AudioBlock:
+    """A block of decoded audio and the time (seconds) of its first sample."""
+
+    start: float
+    samples: np.ndarray
+
+
+def probe(path: str | os.PathLike[str], *, settings: Settings | None = None) -> AudioInfo:
+    """Describe a local audio file, refusing it when it is over the caps.
+
+    Raises:
+        PathNotAllowedError: a URL, protocol or playlist.
+        InvalidInputError: no such file.
+        InvalidAudioError: empty, not audio, or no audio stream.
+        InputTooLargeError: over ``settings.max_input_bytes`` or ``settings.max_duration_s``.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    resolved = existing_file(check_local_path(path))
+    size = resolved.stat().st_size
+    if size == 0:
+        msg = f"{resolved.name} is empty (0 bytes). Give a file that contains audio."
+        raise InvalidAudioError(msg)
+    if size > settings.max_input_bytes:
+        msg = (f"{resolved.name} is {size / 1e6:.1f} MB, over the {settings.max_input_bytes / 1e6:.0f} MB limit. "
+               f"Split it or raise AUDIO_TOOLS_MAX_INPUT_BYTES.")
+        raise InputTooLargeError(msg)
+    data = probe_json(resolved, timeout=min(settings.ffmpeg_timeout_s, 120.0))
+    streams = [s for s in data.get("streams", []) if s.get("codec_type") == "audio"]
+    if not streams:
+        msg = f"{resolved.name} has no audio stream. Give a file with sound in it."
+        raise InvalidAudioError(msg)
+    stream = streams[0]
+    fmt = data.get("format", {})
+    duration = _number(stream.get("duration")) or _number(fmt.get("duration")) or 0.0
+    if duration > settings.max_duration_s:
+        msg = (f"{resolved.name} lasts {duration / 60:.1f} min, over the {settings.max_duration_s / 60:.0f} min "
+               f"limit. Cut it into parts or raise AUDIO_TOOLS_MAX_DURATION_S.")
+        raise InputTooLargeError(msg)
+    return AudioInfo(
+        path=resolved,
+        duration=duration,
+        sample_rate=int(_number(stream.get("sample_rate")) or 0),
+        channels=int(stream.get("channels") or 0),
+        codec=str(stream.get("codec_name", "unknown")),
+        format=str(fmt.get("format_name", "unknown")),
+        size_bytes=size,
+    )
+
+
+def decode_base64(text: str, *, settings: Settings | None = None) -> bytes:
+    """The bytes of base64 text (a ``data:audio/...;base64,`` prefix is allowed).
+
+    Raises:
+        InvalidAudioError: the text is not valid base64 or decodes to nothing.
+        InputTooLargeError: the decoded size is over ``settings.max_input_bytes``.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    payload = text.strip()
+    if payload.startswith("data:"):
+        payload = payload.partition(",")[2]
+    if len(payload) * 3 // 4 > settings.max_input_bytes:
+        msg = f"The base64 audio is over the {settings.max_input_bytes / 1e6:.0f} MB limit."
+        raise InputTooLargeError(msg)
+    try:
+        data = base64.b64decode("".join(payload.split()), validate=True)
+    except (binascii.Error, ValueError) as e:
+        msg = "The base64 audio is not valid base64. Send the file's bytes encoded with standard base64."
+        raise InvalidAudioError(msg) from e
+    if not data:
+        msg = "The base64 audio is empty."
+        raise InvalidAudioError(msg)
+    return data
+
+
+def load_audio(source: AudioSource, sr: int = SAMPLE_RATE, *, settings: Settings | None = None) -> np.ndarray:
+    """Decode a whole file (or bytes) to float32 mono samples at ``sr`` Hz.
+
+    Args:
+        source: a local path, or the raw bytes of an audio file.
+        sr: the sample rate wanted.
+        settings: caps; read from the environment when omitted.
+
+    Returns:
+        A 1-D float32 array; empty for a valid file that holds no samples.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    with _local_file(source, settings) as path:
+        probe(path, settings=settings)
+        done = run_ffmpeg(
+            [*input_args(path), "-map", "0:a:0", "-f", "f32le", "-ac", "1", "-ar", str(int(sr)), "pipe:1"],
+            timeout=settings.ffmpeg_timeout_s,
+        )
+    return np.frombuffer(done.stdout, dtype=np.float32).copy()
+
+
+def stream_audio(
+    source: AudioSource,
+    sr: int = SAMPLE_RATE,
+    block_s: float = 30.0,
+    *,
+    settings: Settings | None = None,
+) -> Iterator[AudioBlock]:
+    """Decode in blocks of ``block_s`` seconds (the last may be shorter), in order.
+
+    Memory stays flat whatever the file's length: one block and ffmpeg's pipe buffer.
+    Closing the generator early stops ffmpeg.
+
+    Raises:
+        InvalidInputError: ``block_s`` is not positive.
+        FFmpegError: ffmpeg failed or ran past the timeout.
+    """
+    if not block_s > 0:
+        msg = f"block_s must be positive, got {block_s!r}."
+        raise InvalidInputError(msg)
+    settings = settings if settings is not None else Settings.from_env()
+    block_bytes = max(1, round(block_s * sr)) * BYTES_PER_SAMPLE
+    with _local_file(source, settings) as path:
+        probe(path, settings=settings)
+        command = [
+            ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", "error",
+            *input_args(path), "-map", "0:a:0", "-f", "f32le", "-ac", "1", "-ar", str(int(sr)), "pipe:1",
+        ]
+        with tempfile.TemporaryFile() as stderr:
+            process = subprocess.Popen(  # noqa: S603 - argument list, no shell
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, shell=False
+            )
+            timer = threading.Timer(settings.ffmpeg_timeout_s, process.kill)
+            timer.start()
+            try:
+                assert process.stdout is not None  # noqa: S101 - set by stdout=PIPE
+                position = 0
+                while chunk := _read_exactly(process.stdout, block_bytes):
+                    usable = len(chunk) - len(chunk) % BYTES_PER_SAMPLE
+                    samples = np.frombuffer(chunk[:usable], dtype=np.float32).copy()
+                    yield AudioBlock(start=position / sr, samples=samples)
+                    position += samples.size
+                returncode = process.wait()
+            finally:
+                timer.cancel()
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            if returncode != 0:
+                stderr.seek(0)
+                text = stderr.read().decode(errors="replace")[-2000:]
+                reason = "timed out" if returncode < 0 else f"exit {returncode}"
+                msg = f"ffmpeg failed while decoding {path.name} ({reason}): {text.strip() or 'no message'}"
+                raise FFmpegError(msg, text)
+
+
+def save_audio(
+    samples: np.ndarray,
+    sr: int,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    settings: Settings | None = None,
+) -> Path:
+    """Encode samples to ``path``; the format follows its suffix (wav, flac, mp3, ogg, m4a).
+
+    Args:
+        samples: float audio in [-1, 1], shape ``(n,)`` or ``(n, channels)``.
+        sr: their sample rate.
+        path: where to write; written atomically and never replacing a file unless
+            ``overwrite``.
+        overwrite: allow replacing an existing file (the CLI's ``--force``).
+        settings: timeouts; read from the environment when omitted.
+
+    Raises:
+        InvalidInputError: unknown suffix, bad sample rate or samples.
+        OutputExistsError: the file exists and ``overwrite`` is false.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    target = check_local_path(path).absolute()
+    encoder = _encoder_args(target)
+    data = np.asarray(samples, dtype=np.float32)
+    if data.ndim not in (1, 2) or not 1000 <= int(sr) <= 384_000:
+        msg = f"Cannot save audio of shape {data.shape} at {sr} Hz; give (n,) or (n, channels) at 1–384 kHz."
+        raise InvalidInputError(msg)
+    if not np.all(np.isfinite(data)):
+        msg = "The samples contain NaN or infinite values; nothing was written."
+        raise InvalidInputError(msg)
+    channels = 1 if data.ndim == 1 else data.shape[1]
+    with atomic_output(target, overwrite=overwrite) as tmp:
+        run_ffmpeg(
+            [*raw_input_args(sr, channels), *encoder, f"file:{tmp}"],
+            input=np.clip(data, -1.0, 1.0).tobytes(),
+            timeout=settings.ffmpeg_timeout_s,
+        )
+    return target
+
+
+def convert(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    *,
+    sr: int | None = None,
+    channels: int | None = None,
+    overwrite: bool = False,
+    settings: Settings | None = None,
+) -> Path:
+    """Re-encode one file as another format (from ``dst``'s suffix), optionally resampled.
+
+    Raises:
+        InvalidAudioError: ``src`` is not audio.
+        OutputExistsError: ``dst`` exists and ``overwrite`` is false.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    info = probe(src, settings=settings)
+    target = check_local_path(dst).absolute()
+    encoder = _encoder_args(target)
+    shape: list[str] = []
+    if sr is not None:
+        shape += ["-ar", str(int(sr))]
+    if channels is not None:
+        shape += ["-ac", str(int(channels))]
+    with atomic_output(target, overwrite=overwrite) as tmp:
+        run_ffmpeg(
+            [*input_args(info.path), "-map", "0:a:0", "-vn", *shape, *encoder, f"file:{tmp}"],
+            timeout=settings.ffmpeg_timeout_s,
+        )
+    return target
+
+
+def _encoder_args(target: Path) -> list[str]:
+    try:
+        return OUTPUT_FORMATS[target.suffix.lower()]
+    except KeyError:
+        known = ", ".join(OUTPUT_FORMATS)
+        msg = f"Cannot write {target.name!r}: unknown audio format. Use one of {known}."
+        raise InvalidInputError(msg) from None
+
+
+@contextlib.contextmanager
+def _local_file(source: AudioSource, settings: Settings) -> Iterator[Path]:
+    """A path to decode: the path given, or the bytes written to a private temp file."""
+    if isinstance(source, bytes | bytearray):
+        if not source:
+            msg = "The audio data is empty (0 bytes)."
+            raise InvalidAudioError(msg)
+        if len(source) > settings.max_input_bytes:
+            msg = f"The audio data is over the {settings.max_input_bytes / 1e6:.0f} MB limit."
+            raise InputTooLargeError(msg)
+        with tempfile.TemporaryDirectory(prefix="audio_tools-") as tmp:
+            path = Path(tmp) / "input.bin"
+            path.write_bytes(bytes(source))
+            yield path
+        return
+    yield existing_file(check_local_path(source))
+
+
+def _read_exactly(stream: object, size: int) -> bytes:
+    read = stream.read  # type: ignore[attr-defined]
+    parts: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        part = read(remaining)
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None

@@ -1,0 +1,166 @@
+"""The one place that runs ffmpeg and ffprobe.
+
+Every call is an argument list (never a shell), starts with ``-nostdin``, has a timeout, and
+reads files only through :func:`input_args`: the ``file`` protocol alone, an absolute
+``file:`` path, and a whitelist of audio/video container formats, so that a playlist or a
+concat script renamed ``x.wav`` cannot make ffmpeg open other files or the network.
+Graphs may be built with ffmpeg-python and turned into arguments by :func:`compile_graph`;
+ffmpeg-python's own ``run`` is never used (it sets no timeout and no ``-nostdin``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from audio_tools.errors import FFmpegError, InvalidAudioError
+
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "INPUT_FORMATS",
+    "compile_graph",
+    "ffmpeg_binary",
+    "input_args",
+    "probe_json",
+    "raw_input_args",
+    "run_ffmpeg",
+]
+
+DEFAULT_TIMEOUT_S = 3600.0
+# Demuxers of audio and audio/video containers; no playlists (hls), scripts (concat),
+# images or network formats. ffmpeg matches a demuxer whose name lists several
+# ("mov,mp4,m4a,3gp,3g2,mj2") when any of them is here.
+INPUT_FORMATS = (
+    "wav,w64,mp3,ogg,flac,matroska,webm,mov,mp4,aac,ac3,eac3,aiff,caf,au,amr,asf,avi,"
+    "wv,ape,tta,mpc,dsf,voc,gsm,alaw,mulaw,xwma,mpeg,dts,truehd,mlp"
+)
+STDERR_TAIL_CHARS = 2000
+
+
+def ffmpeg_binary(name: str = "ffmpeg") -> str:
+    """The path of ``ffmpeg`` (or ``ffprobe``).
+
+    Raises:
+        FFmpegError: it is not installed.
+    """
+    found = shutil.which(name)
+    if found is None:
+        msg = (f"{name} is not installed or not on PATH. Install it (Debian/Ubuntu: "
+               f"'apt-get install ffmpeg'; macOS: 'brew install ffmpeg') and try again.")
+        raise FFmpegError(msg)
+    return found
+
+
+def input_args(path: str | Path) -> list[str]:
+    """Arguments that open one local file as an input, and nothing else.
+
+    Args:
+        path: an existing local file; it is made absolute and prefixed with ``file:``.
+    """
+    absolute = Path(path).absolute()
+    return [
+        "-protocol_whitelist", "file",
+        "-format_whitelist", INPUT_FORMATS,
+        "-i", f"file:{absolute}",
+    ]
+
+
+def raw_input_args(sample_rate: int, channels: int) -> list[str]:
+    """Arguments for 32-bit float PCM fed on standard input."""
+    return [
+        "-protocol_whitelist", "pipe",
+        "-f", "f32le", "-ar", str(int(sample_rate)), "-ac", str(int(channels)),
+        "-i", "pipe:0",
+    ]
+
+
+def run_ffmpeg(
+    args: list[str],
+    *,
+    input: bytes | None = None,
+    timeout: float | None = None,
+    loglevel: str = "error",
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg with ``args`` and return the finished process (stdout and stderr as bytes).
+
+    Args:
+        args: everything after the program name and the fixed leading options.
+        input: bytes for standard input (then ``pipe:0`` inputs read them); none closes it.
+        timeout: seconds before ffmpeg is killed; :data:`DEFAULT_TIMEOUT_S` when omitted.
+        loglevel: ffmpeg's ``-loglevel``; filters that report on stderr (``ebur128``,
+            ``astats``) need ``info``.
+
+    Raises:
+        FFmpegError: ffmpeg is missing, timed out or exited non-zero; the message and
+            ``stderr`` attribute carry what it printed.
+    """
+    command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", loglevel, *args]
+    return _run(command, input=input, timeout=timeout)
+
+
+def probe_json(path: str | Path, *, timeout: float | None = None) -> dict[str, Any]:
+    """ffprobe's description of one local file's container and streams.
+
+    Raises:
+        InvalidAudioError: ffprobe cannot read it as a whitelisted audio/video format.
+    """
+    command = [
+        ffmpeg_binary("ffprobe"), "-hide_banner", "-loglevel", "error",
+        "-show_entries", "format=format_name,duration,size:stream=codec_type,codec_name,"
+                         "sample_rate,channels,duration",
+        "-of", "json", *input_args(path),
+    ]
+    command.remove("-i")  # ffprobe takes its input without -i
+    try:
+        done = _run(command, input=None, timeout=timeout)
+    except FFmpegError as e:
+        msg = (f"{Path(path).name} is not audio that can be decoded ({_first_line(e.stderr)}). "
+               f"Give a WAV, MP3, FLAC, OGG, M4A or another common audio file.")
+        raise InvalidAudioError(msg) from e
+    data: dict[str, Any] = json.loads(done.stdout or b"{}")
+    return data
+
+
+def compile_graph(stream: Any) -> list[str]:
+    """Arguments of an ffmpeg-python graph, without the program name.
+
+    Inputs in the graph must have been created with paths from :func:`input_args`
+    semantics (``file:`` absolute paths); the caller adds ``-protocol_whitelist`` and
+    ``-format_whitelist`` as global options before them.
+    """
+    args: list[str] = stream.compile(cmd="ffmpeg")
+    return args[1:]
+
+
+def _run(command: list[str], *, input: bytes | None, timeout: float | None) -> subprocess.CompletedProcess[bytes]:
+    limit = DEFAULT_TIMEOUT_S if timeout is None else timeout
+    try:
+        done = subprocess.run(  # noqa: S603 - an argument list built here, no shell
+            command,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
+            capture_output=True,
+            timeout=limit,
+            check=False,
+            shell=False,
+        )
+    except subprocess.TimeoutExpired as e:
+        stderr = (e.stderr or b"").decode(errors="replace")[-STDERR_TAIL_CHARS:]
+        msg = f"{Path(command[0]).name} took longer than {limit:g} s and was stopped; try a shorter input."
+        raise FFmpegError(msg, stderr) from e
+    except OSError as e:
+        msg = f"Could not start {command[0]}: {e}. Check that ffmpeg is installed and runnable."
+        raise FFmpegError(msg) from e
+    if done.returncode != 0:
+        stderr = done.stderr.decode(errors="replace")[-STDERR_TAIL_CHARS:]
+        msg = f"{Path(command[0]).name} failed (exit {done.returncode}): {stderr.strip() or 'no message'}"
+        raise FFmpegError(msg, stderr)
+    return done
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no details"

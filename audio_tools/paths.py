@@ -1,0 +1,87 @@
+"""Checks on path strings that hold everywhere, confined or not.
+
+A path may never be a URL or an ffmpeg protocol (``http:``, ``concat:``, ``subfile:``), a
+playlist, an option-like name (``-i.wav``) or contain a NUL byte. The CLI, driven by a
+person, accepts any other local path; tools go further through :mod:`audio_tools.workspace`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from audio_tools.errors import InvalidInputError, PathNotAllowedError
+
+__all__ = ["PLAYLIST_SUFFIXES", "check_local_path", "existing_file", "refuse_playlist_content"]
+
+PLAYLIST_SUFFIXES = frozenset({".m3u", ".m3u8", ".pls", ".xspf", ".asx", ".wpl", ".ffconcat", ".sdp"})
+PLAYLIST_MAGIC = (b"#EXTM3U", b"ffconcat", b"[playlist]", b"<?xml", b"<asx", b"v=0")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+MAX_PATH_CHARS = 4096
+
+
+def check_local_path(path: str | os.PathLike[str]) -> Path:
+    """Refuse what can never be a plain local file name, and return it as a Path.
+
+    Raises:
+        PathNotAllowedError: a URL, a protocol, a playlist, a NUL byte, an option-like name.
+    """
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.strip():
+        msg = "The path is empty. Give the name of an audio file."
+        raise PathNotAllowedError(msg)
+    if "\x00" in text:
+        msg = "The path contains a NUL byte. Give a plain file name."
+        raise PathNotAllowedError(msg)
+    if len(text) > MAX_PATH_CHARS:
+        msg = f"The path is longer than {MAX_PATH_CHARS} characters. Give a shorter file name."
+        raise PathNotAllowedError(msg)
+    if _SCHEME.match(text) or "://" in text:
+        msg = (f"{text[:80]!r} looks like a URL or an ffmpeg protocol; only local files are "
+               f"allowed. Download the file first and give its path.")
+        raise PathNotAllowedError(msg)
+    candidate = Path(text)
+    if any(part.startswith("-") for part in candidate.parts):
+        msg = f"{text[:80]!r} has a name starting with '-', which tools could read as an option. Rename it."
+        raise PathNotAllowedError(msg)
+    if candidate.suffix.lower() in PLAYLIST_SUFFIXES:
+        msg = f"{candidate.name!r} is a playlist; give the audio file it points to instead."
+        raise PathNotAllowedError(msg)
+    return candidate
+
+
+def existing_file(path: Path) -> Path:
+    """``path`` resolved, which must be an existing regular file that is not a playlist.
+
+    Raises:
+        InvalidInputError: no such file, or it is a directory.
+        PathNotAllowedError: its content is a playlist or a concat script.
+    """
+    try:
+        resolved = path.resolve(strict=True)
+    except (FileNotFoundError, NotADirectoryError) as e:
+        msg = f"No such file: {path}. Check the name (list the folder to see what is there)."
+        raise InvalidInputError(msg) from e
+    except (OSError, RuntimeError) as e:
+        msg = f"Cannot open {path}: {e}."
+        raise InvalidInputError(msg) from e
+    if not resolved.is_file():
+        msg = f"{path} is not a regular file. Give an audio file."
+        raise InvalidInputError(msg)
+    refuse_playlist_content(resolved)
+    return resolved
+
+
+def refuse_playlist_content(path: Path) -> None:
+    """Refuse a file whose first bytes say it is a playlist, whatever its name.
+
+    Raises:
+        PathNotAllowedError: it starts like an M3U/HLS, PLS, ASX, SDP or ffconcat file.
+    """
+    with path.open("rb") as f:
+        head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if any(head.startswith(magic.lower()) for magic in PLAYLIST_MAGIC):
+        msg = (f"{path.name!r} is a playlist or script, not audio (whatever its name says). "
+               f"Give the audio file itself.")
+        raise PathNotAllowedError(msg)

@@ -1,0 +1,137 @@
+"""The workspace: the one directory tree a tool may read from and write to.
+
+Inputs are resolved (symlinks followed) and must stay under the root. Outputs get fresh
+unique names under ``root/outputs/``, are written to a temporary file first and then linked
+into place, so a reader never sees half a file and nothing existing is ever replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from audio_tools.config import Settings
+from audio_tools.errors import AudioToolsError, InvalidInputError, OutputExistsError, PathNotAllowedError
+from audio_tools.paths import check_local_path, existing_file
+
+__all__ = ["OUTPUT_DIR_NAME", "Workspace", "atomic_output"]
+
+OUTPUT_DIR_NAME = "outputs"
+_STEM_CHARS = re.compile(r"[^A-Za-z0-9_]+")
+MAX_STEM_CHARS = 40
+
+
+class Workspace:
+    """A root directory that confines every file a tool touches.
+
+    Args:
+        root: the directory; defaults to ``settings.workspace``.
+        settings: caps and defaults; read from the environment when omitted.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else Settings.from_env()
+        base = Path(root) if root is not None else self.settings.workspace
+        self.root = base.expanduser().resolve()
+        if not self.root.is_dir():
+            msg = f"Workspace {self.root} is not a directory. Create it or point AUDIO_TOOLS_WORKSPACE elsewhere."
+            raise InvalidInputError(msg)
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r})"
+
+    @property
+    def outputs(self) -> Path:
+        """Where generated files go (created on first use)."""
+        return self.root / OUTPUT_DIR_NAME
+
+    def contains(self, path: Path) -> bool:
+        """Whether the resolved ``path`` lies under the root."""
+        return path.resolve().is_relative_to(self.root)
+
+    def resolve_input(self, path: str | os.PathLike[str]) -> Path:
+        """An existing file inside the workspace, resolved.
+
+        Relative paths are taken from the root; absolute ones must point inside it.
+
+        Raises:
+            PathNotAllowedError: outside the root (``..``, absolute elsewhere, a symlink
+                escaping), a URL or protocol, a playlist, a NUL byte, a leading ``-``.
+            InvalidInputError: there is no such file.
+        """
+        candidate = check_local_path(path)
+        if ".." in candidate.parts:
+            msg = f"{os.fspath(path)!r} contains '..'; give a path inside the workspace {self.root}."
+            raise PathNotAllowedError(msg)
+        full = candidate if candidate.is_absolute() else self.root / candidate
+        if not full.resolve().is_relative_to(self.root):
+            msg = (f"{os.fspath(path)!r} is outside the workspace {self.root} (symlinks are followed). "
+                   f"Copy the file into the workspace and give its relative path.")
+            raise PathNotAllowedError(msg)
+        return existing_file(full)
+
+    def new_output(self, suffix: str = ".wav", stem: str = "audio") -> Path:
+        """A fresh, unused path under ``outputs/`` (the file itself is not created).
+
+        Args:
+            suffix: the file extension, e.g. ``.mp3``.
+            stem: a hint for the name; reduced to letters, digits and ``_``.
+        """
+        if not re.fullmatch(r"\.[a-z0-9]{1,5}", suffix):
+            msg = f"Output suffix {suffix!r} is not a plain extension like '.wav'."
+            raise InvalidInputError(msg)
+        outputs = self.outputs
+        outputs.mkdir(parents=True, exist_ok=True)
+        if not outputs.resolve().is_relative_to(self.root):
+            msg = f"{outputs} points outside the workspace; remove that link."
+            raise PathNotAllowedError(msg)
+        clean = _STEM_CHARS.sub("_", stem).strip("_")[:MAX_STEM_CHARS] or "audio"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return outputs / f"{clean}-{stamp}-{secrets.token_hex(4)}{suffix}"
+
+    @contextlib.contextmanager
+    def temp_dir(self) -> Iterator[Path]:
+        """A private temporary directory, removed with everything in it afterwards."""
+        with tempfile.TemporaryDirectory(prefix="audio_tools-") as name:
+            yield Path(name)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place when the block succeeds.
+
+    Without ``overwrite`` the final step is a hard link, which fails rather than replace a
+    file that appeared meanwhile. The temporary file is removed in every case.
+
+    Raises:
+        OutputExistsError: ``path`` exists and ``overwrite`` is false.
+    """
+    if path.exists() and not overwrite:
+        msg = f"{path} already exists; choose another name (or pass --force on the command line)."
+        raise OutputExistsError(msg)
+    parent = path.parent
+    if not parent.is_dir():
+        msg = f"The folder {parent} does not exist; create it first."
+        raise InvalidInputError(msg)
+    tmp = parent / f".{path.stem}.{secrets.token_hex(4)}.partial{path.suffix}"
+    try:
+        yield tmp
+        if not tmp.exists():
+            msg = f"Nothing was written for {path}."
+            raise AudioToolsError(msg)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError as e:
+                msg = f"{path} appeared while it was being written; nothing was replaced. Try again."
+                raise OutputExistsError(msg) from e
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Shared test helpers (loopback stand-ins for remote services)."""
