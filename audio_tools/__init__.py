@@ -38,7 +38,32 @@ _LAZY: dict[str, str] = {
     "OperationCancelledError": "audio_tools.errors",
 }
 
-__all__ = [*sorted(_LAZY), "__version__"]
+__all__ = [
+    "AudioBlock",
+    "AudioInfo",
+    "AudioToolsError",
+    "BackendError",
+    "BackendUnavailableError",
+    "FFmpegError",
+    "InputTooLargeError",
+    "InvalidAudioError",
+    "InvalidInputError",
+    "OperationCancelledError",
+    "OutputExistsError",
+    "PathNotAllowedError",
+    "Segment",
+    "Settings",
+    "Transcript",
+    "Word",
+    "Workspace",
+    "__version__",
+    "convert",
+    "decode_base64",
+    "load_audio",
+    "probe",
+    "save_audio",
+    "stream_audio",
+]
 
 if TYPE_CHECKING:
     from audio_tools.audio import (

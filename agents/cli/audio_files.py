@@ -30,8 +30,12 @@ def convert_command(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="The audio file to read.")],
     output: Annotated[str, typer.Argument(help="The file to write; its suffix picks the format.")],
-    sample_rate: Annotated[int | None, typer.Option("--sr", min=1000, max=384000, help="Resample to this rate.")] = None,
-    channels: Annotated[int | None, typer.Option("--channels", min=1, max=8, help="Mix to this many channels.")] = None,
+    sample_rate: Annotated[
+        int | None, typer.Option("--sr", min=1000, max=384000, help="Resample to this rate.")
+    ] = None,
+    channels: Annotated[
+        int | None, typer.Option("--channels", min=1, max=8, help="Mix to this many channels.")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
     as_json: JsonOption = False,
 ) -> None:

@@ -1,0 +1,150 @@
+"""What every text-to-speech backend provides, and the pieces they share.
+
+A backend speaks one chunk of text at a time (at most ``max_chars`` characters) and always
+returns float32 mono samples at its own ``sample_rate``; splitting long text and joining
+the chunks is done once, in :mod:`audio_tools.tts`, for all of them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
+
+__all__ = [
+    "AsyncTTSBackend",
+    "BaseBackend",
+    "TTSBackend",
+    "is_english",
+    "run_program",
+]
+
+ENGLISH = frozenset({"en", "eng", "english"})
+STDERR_TAIL_CHARS = 1000
+
+
+class TTSBackend(Protocol):
+    """A loaded text-to-speech backend.
+
+    Attributes:
+        name: the family (``flite``, ``openai``...).
+        model: the model or voice named in the spec, if any.
+        voices: the voices ``synthesize_chunk`` accepts.
+        default_voice: the voice used when none is asked for.
+        max_chars: the longest text one ``synthesize_chunk`` call takes.
+        sample_rate: the rate of every array ``synthesize_chunk`` returns.
+    """
+
+    name: str
+    model: str | None
+    voices: tuple[str, ...]
+    default_voice: str
+    max_chars: int
+    sample_rate: int
+
+    def select(self, voice: str | None, language: str | None) -> tuple[TTSBackend, str]:
+        """The backend and the checked voice that will speak, given a voice and/or a language.
+
+        Raises:
+            InvalidInputError: an unknown voice, or a language the backend cannot speak.
+        """
+        ...
+
+    def synthesize_chunk(self, text: str, voice: str) -> np.ndarray:
+        """Speak ``text`` (at most ``max_chars``) with ``voice``: float32 mono at ``sample_rate``.
+
+        Raises:
+            BackendError: the engine failed.
+        """
+        ...
+
+
+@runtime_checkable
+class AsyncTTSBackend(Protocol):
+    """A backend with a native async path (e.g. a remote API)."""
+
+    async def asynthesize_chunks(self, chunks: Sequence[str], voice: str) -> list[np.ndarray]:
+        """Speak each chunk (concurrently where the backend allows), results in order."""
+        ...
+
+
+class BaseBackend:
+    """Voice selection shared by the concrete backends; subclasses set the attributes.
+
+    Attributes:
+        english_only: the engine speaks English only; other languages are refused.
+    """
+
+    name: str
+    model: str | None
+    voices: tuple[str, ...]
+    default_voice: str
+    max_chars: int
+    sample_rate: int
+    english_only: bool = False
+
+    def select(self, voice: str | None, language: str | None) -> tuple[BaseBackend, str]:
+        """This backend and the voice to use (see :meth:`TTSBackend.select`)."""
+        if self.english_only and not is_english(language):
+            msg = (f"The {self.name} backend speaks English only, not {language!r}. Use the espeak backend "
+                   f"(espeak:{language}) or the auto backend for other languages.")
+            raise InvalidInputError(msg)
+        return self, self.check_voice(voice if voice is not None else self.voice_for_language(language))
+
+    def voice_for_language(self, language: str | None) -> str:
+        """The voice for ``language`` when no voice is given; the default voice here."""
+        return self.default_voice
+
+    def check_voice(self, voice: str) -> str:
+        """``voice`` itself when this backend has it.
+
+        Raises:
+            InvalidInputError: it does not; the message lists the voices it has.
+        """
+        if voice in self.voices:
+            return voice
+        msg = (f"The {self.name} backend has no voice {voice!r}. Choose one of: "
+               f"{', '.join(self.voices)}.")
+        raise InvalidInputError(msg)
+
+
+def is_english(language: str | None) -> bool:
+    """Whether ``language`` (None meaning unspecified) is English: ``en``, ``en-US``, ``eng``..."""
+    if language is None:
+        return True
+    code = language.strip().lower().replace("_", "-")
+    return code in ENGLISH or code.startswith("en-")
+
+
+def run_program(args: list[str], *, timeout: float, what: str) -> str:
+    """Run a speech engine as an argument list (never a shell) and return what it printed.
+
+    Args:
+        args: the program and its arguments; text goes in files, never here.
+        timeout: seconds before the program is killed.
+        what: the engine's name for messages.
+
+    Raises:
+        BackendUnavailableError: the program is not installed.
+        BackendError: it failed or ran past ``timeout``.
+    """
+    try:
+        done = subprocess.run(  # noqa: S603 - an argument list built by the caller, no shell
+            args, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False, shell=False
+        )
+    except FileNotFoundError as e:
+        msg = f"{what} is not installed ({Path(args[0]).name} not found). Install it, e.g. 'apt-get install {what}'."
+        raise BackendUnavailableError(msg) from e
+    except subprocess.TimeoutExpired as e:
+        msg = f"{what} took longer than {timeout:g} s and was stopped; give it shorter text."
+        raise BackendError(msg) from e
+    if done.returncode != 0:
+        stderr = done.stderr.decode(errors="replace")[-STDERR_TAIL_CHARS:].strip()
+        msg = f"{what} failed (exit {done.returncode}): {stderr or 'no message'}. Check the text and the voice."
+        raise BackendError(msg)
+    return done.stdout.decode(errors="replace")
