@@ -15,15 +15,23 @@ import os
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from audio_tools.config import Settings
 from audio_tools.errors import FFmpegError, InputTooLargeError, InvalidAudioError, InvalidInputError
-from audio_tools.ffmpeg import ffmpeg_binary, input_args, probe_json, raw_input_args, run_ffmpeg
+from audio_tools.ffmpeg import (
+    STDERR_TAIL_CHARS,
+    ffmpeg_command,
+    input_args,
+    probe_json,
+    raw_input_args,
+    run_ffmpeg,
+)
 from audio_tools.paths import check_local_path, existing_file
 from audio_tools.workspace import atomic_output
 
@@ -42,7 +50,18 @@ __all__ = [
 ]
 
 SAMPLE_RATE = 16000
+MIN_SAMPLE_RATE = 1000
+MAX_SAMPLE_RATE = 384_000
+MAX_CHANNELS = 8
 BYTES_PER_SAMPLE = 4  # float32
+# Decoding stops this far past the duration cap: probe trusts headers, and a file whose
+# header understates its length (an MP3 estimated from its first frames' bitrate) must be
+# refused rather than fill memory.
+DURATION_SLACK_S = 1.0
+# ffmpeg downmixes to float output by adding the channels at -3 dB each: identical stereo
+# channels come out 3 dB louder than either, past 1.0 near full scale. Capping the mixing
+# matrix at 1 makes mono the mean of the channels, as with 16-bit output.
+DOWNMIX_ARGS = ["-rematrix_maxval", "1.0"]
 # Encoder arguments per output suffix.
 OUTPUT_FORMATS: dict[str, list[str]] = {
     ".wav": ["-c:a", "pcm_s16le", "-f", "wav"],
@@ -92,7 +111,7 @@ def probe(path: str | os.PathLike[str], *, settings: Settings | None = None) -> 
         msg = f"{resolved.name} is empty (0 bytes). Give a file that contains audio."
         raise InvalidAudioError(msg)
     if size > settings.max_input_bytes:
-        msg = (f"{resolved.name} is {size / 1e6:.1f} MB, over the {settings.max_input_bytes / 1e6:.0f} MB limit. "
+        msg = (f"{resolved.name} is {_size_text(size)}, over the {_size_text(settings.max_input_bytes)} limit. "
                f"Split it or raise AUDIO_TOOLS_MAX_INPUT_BYTES.")
         raise InputTooLargeError(msg)
     data = probe_json(resolved, timeout=min(settings.ffmpeg_timeout_s, 120.0))
@@ -104,7 +123,7 @@ def probe(path: str | os.PathLike[str], *, settings: Settings | None = None) -> 
     fmt = data.get("format", {})
     duration = _number(stream.get("duration")) or _number(fmt.get("duration")) or 0.0
     if duration > settings.max_duration_s:
-        msg = (f"{resolved.name} lasts {duration / 60:.1f} min, over the {settings.max_duration_s / 60:.0f} min "
+        msg = (f"{resolved.name} lasts {_duration_text(duration)}, over the {_duration_text(settings.max_duration_s)} "
                f"limit. Cut it into parts or raise AUDIO_TOOLS_MAX_DURATION_S.")
         raise InputTooLargeError(msg)
     return AudioInfo(
@@ -130,7 +149,8 @@ def decode_base64(text: str, *, settings: Settings | None = None) -> bytes:
     if payload.startswith("data:"):
         payload = payload.partition(",")[2]
     if len(payload) * 3 // 4 > settings.max_input_bytes:
-        msg = f"The base64 audio is over the {settings.max_input_bytes / 1e6:.0f} MB limit."
+        msg = (f"The base64 audio is over the {_size_text(settings.max_input_bytes)} limit. "
+               f"Send a shorter recording or raise AUDIO_TOOLS_MAX_INPUT_BYTES.")
         raise InputTooLargeError(msg)
     try:
         data = base64.b64decode("".join(payload.split()), validate=True)
@@ -138,7 +158,7 @@ def decode_base64(text: str, *, settings: Settings | None = None) -> bytes:
         msg = "The base64 audio is not valid base64. Send the file's bytes encoded with standard base64."
         raise InvalidAudioError(msg) from e
     if not data:
-        msg = "The base64 audio is empty."
+        msg = "The base64 audio is empty. Send the bytes of an audio file."
         raise InvalidAudioError(msg)
     return data
 
@@ -153,15 +173,22 @@ def load_audio(source: AudioSource, sr: int = SAMPLE_RATE, *, settings: Settings
 
     Returns:
         A 1-D float32 array; empty for a valid file that holds no samples.
+
+    Raises:
+        PathNotAllowedError: a URL, protocol or playlist.
+        InvalidInputError: no such file, or ``sr`` out of range.
+        InvalidAudioError: empty, not audio, or no audio stream.
+        InputTooLargeError: over the size or duration caps (also when it decodes longer
+            than its header said).
     """
     settings = settings if settings is not None else Settings.from_env()
+    rate = _sample_rate(sr)
     with _local_file(source, settings) as path:
         probe(path, settings=settings)
-        done = run_ffmpeg(
-            [*input_args(path), "-map", "0:a:0", "-f", "f32le", "-ac", "1", "-ar", str(int(sr)), "pipe:1"],
-            timeout=settings.ffmpeg_timeout_s,
-        )
-    return np.frombuffer(done.stdout, dtype=np.float32).copy()
+        done = run_ffmpeg(_decode_args(path, rate, settings), timeout=settings.ffmpeg_timeout_s)
+        samples = np.frombuffer(done.stdout, dtype=np.float32).copy()
+        _refuse_past_cap(samples.size, rate, path.name, settings)
+    return samples
 
 
 def stream_audio(
@@ -170,32 +197,35 @@ def stream_audio(
     block_s: float = 30.0,
     *,
     settings: Settings | None = None,
-) -> Iterator[AudioBlock]:
+) -> Generator[AudioBlock, None, None]:
     """Decode in blocks of ``block_s`` seconds (the last may be shorter), in order.
 
     Memory stays flat whatever the file's length: one block and ffmpeg's pipe buffer.
     Closing the generator early stops ffmpeg.
 
     Raises:
-        InvalidInputError: ``block_s`` is not positive.
+        InvalidInputError: ``block_s`` is not positive, or ``sr`` out of range.
+        InputTooLargeError: over the caps (checked before the first block, and again
+            while decoding when the header understated the length).
         FFmpegError: ffmpeg failed or ran past the timeout.
     """
     if not block_s > 0:
         msg = f"block_s must be positive, got {block_s!r}."
         raise InvalidInputError(msg)
     settings = settings if settings is not None else Settings.from_env()
-    block_bytes = max(1, round(block_s * sr)) * BYTES_PER_SAMPLE
+    rate = _sample_rate(sr)
+    block_bytes = max(1, round(block_s * rate)) * BYTES_PER_SAMPLE
     with _local_file(source, settings) as path:
         probe(path, settings=settings)
-        command = [
-            ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", "error",
-            *input_args(path), "-map", "0:a:0", "-f", "f32le", "-ac", "1", "-ar", str(int(sr)), "pipe:1",
-        ]
+        command = ffmpeg_command(_decode_args(path, rate, settings))
         with tempfile.TemporaryFile() as stderr:
             process = subprocess.Popen(  # noqa: S603 - argument list, no shell
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, shell=False
             )
             timer = threading.Timer(settings.ffmpeg_timeout_s, process.kill)
+            # A daemon timer: a generator abandoned unfinished must not keep the interpreter
+            # from exiting until the timeout.
+            timer.daemon = True
             timer.start()
             try:
                 assert process.stdout is not None  # noqa: S101 - set by stdout=PIPE
@@ -203,7 +233,8 @@ def stream_audio(
                 while chunk := _read_exactly(process.stdout, block_bytes):
                     usable = len(chunk) - len(chunk) % BYTES_PER_SAMPLE
                     samples = np.frombuffer(chunk[:usable], dtype=np.float32).copy()
-                    yield AudioBlock(start=position / sr, samples=samples)
+                    _refuse_past_cap(position + samples.size, rate, path.name, settings)
+                    yield AudioBlock(start=position / rate, samples=samples)
                     position += samples.size
                 returncode = process.wait()
             finally:
@@ -213,7 +244,7 @@ def stream_audio(
                     process.wait()
             if returncode != 0:
                 stderr.seek(0)
-                text = stderr.read().decode(errors="replace")[-2000:]
+                text = stderr.read().decode(errors="replace")[-STDERR_TAIL_CHARS:]
                 reason = "timed out" if returncode < 0 else f"exit {returncode}"
                 msg = f"ffmpeg failed while decoding {path.name} ({reason}): {text.strip() or 'no message'}"
                 raise FFmpegError(msg, text)
@@ -244,17 +275,20 @@ def save_audio(
     settings = settings if settings is not None else Settings.from_env()
     target = check_local_path(path).absolute()
     encoder = _encoder_args(target)
+    rate = _sample_rate(sr)
     data = np.asarray(samples, dtype=np.float32)
-    if data.ndim not in (1, 2) or not 1000 <= int(sr) <= 384_000:
-        msg = f"Cannot save audio of shape {data.shape} at {sr} Hz; give (n,) or (n, channels) at 1–384 kHz."
+    channels = 1 if data.ndim == 1 else data.shape[-1]
+    # (channels, n) arrays, as torch and librosa return them, land here too.
+    if data.ndim not in (1, 2) or not 1 <= channels <= MAX_CHANNELS:
+        msg = (f"Cannot save audio of shape {data.shape}; give (n,) or (n, channels) with 1 to "
+               f"{MAX_CHANNELS} channels (transpose a (channels, n) array first).")
         raise InvalidInputError(msg)
     if not np.all(np.isfinite(data)):
-        msg = "The samples contain NaN or infinite values; nothing was written."
+        msg = "The samples contain NaN or infinite values; nothing was written. Replace them (np.nan_to_num)."
         raise InvalidInputError(msg)
-    channels = 1 if data.ndim == 1 else data.shape[1]
     with atomic_output(target, overwrite=overwrite) as tmp:
         run_ffmpeg(
-            [*raw_input_args(sr, channels), *encoder, f"file:{tmp}"],
+            [*raw_input_args(rate, channels), *encoder, f"file:{tmp}"],
             input=np.clip(data, -1.0, 1.0).tobytes(),
             timeout=settings.ffmpeg_timeout_s,
         )
@@ -274,6 +308,7 @@ def convert(
 
     Raises:
         InvalidAudioError: ``src`` is not audio.
+        InvalidInputError: unknown suffix, ``sr`` or ``channels`` out of range.
         OutputExistsError: ``dst`` exists and ``overwrite`` is false.
     """
     settings = settings if settings is not None else Settings.from_env()
@@ -282,15 +317,54 @@ def convert(
     encoder = _encoder_args(target)
     shape: list[str] = []
     if sr is not None:
-        shape += ["-ar", str(int(sr))]
+        shape += ["-ar", str(_sample_rate(sr))]
     if channels is not None:
-        shape += ["-ac", str(int(channels))]
+        if not 1 <= int(channels) <= MAX_CHANNELS:
+            msg = f"channels must be 1 to {MAX_CHANNELS}, got {channels!r}."
+            raise InvalidInputError(msg)
+        shape += [*DOWNMIX_ARGS, "-ac", str(int(channels))]
     with atomic_output(target, overwrite=overwrite) as tmp:
         run_ffmpeg(
             [*input_args(info.path), "-map", "0:a:0", "-vn", *shape, *encoder, f"file:{tmp}"],
             timeout=settings.ffmpeg_timeout_s,
         )
     return target
+
+
+def _decode_args(path: Path, sr: int, settings: Settings) -> list[str]:
+    """Decode the first audio stream to float32 mono on stdout, stopping past the duration cap."""
+    limit = settings.max_duration_s + DURATION_SLACK_S
+    return [*input_args(path), "-map", "0:a:0", "-t", f"{limit:.3f}", *DOWNMIX_ARGS,
+            "-f", "f32le", "-ac", "1", "-ar", str(sr), "pipe:1"]
+
+
+def _refuse_past_cap(samples: int, sr: int, name: str, settings: Settings) -> None:
+    if samples > (settings.max_duration_s + DURATION_SLACK_S / 2) * sr:
+        msg = (f"{name} decodes to more than the {_duration_text(settings.max_duration_s)} limit, although its "
+               f"header says it is shorter. Cut it into parts or raise AUDIO_TOOLS_MAX_DURATION_S.")
+        raise InputTooLargeError(msg)
+
+
+def _sample_rate(sr: int) -> int:
+    if not MIN_SAMPLE_RATE <= int(sr) <= MAX_SAMPLE_RATE:
+        msg = f"Sample rate {sr!r} Hz is out of range; give {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz (e.g. 16000)."
+        raise InvalidInputError(msg)
+    return int(sr)
+
+
+def _size_text(size: float) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.4g} {unit}"
+    return f"{int(size)} bytes"
+
+
+def _duration_text(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.4g} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.4g} min"
+    return f"{seconds:.4g} s"
 
 
 def _encoder_args(target: Path) -> list[str]:
@@ -307,10 +381,11 @@ def _local_file(source: AudioSource, settings: Settings) -> Iterator[Path]:
     """A path to decode: the path given, or the bytes written to a private temp file."""
     if isinstance(source, bytes | bytearray):
         if not source:
-            msg = "The audio data is empty (0 bytes)."
+            msg = "The audio data is empty (0 bytes). Give the bytes of an audio file."
             raise InvalidAudioError(msg)
         if len(source) > settings.max_input_bytes:
-            msg = f"The audio data is over the {settings.max_input_bytes / 1e6:.0f} MB limit."
+            msg = (f"The audio data is {_size_text(len(source))}, over the {_size_text(settings.max_input_bytes)} "
+                   f"limit. Give a shorter recording or raise AUDIO_TOOLS_MAX_INPUT_BYTES.")
             raise InputTooLargeError(msg)
         with tempfile.TemporaryDirectory(prefix="audio_tools-") as tmp:
             path = Path(tmp) / "input.bin"
@@ -320,12 +395,11 @@ def _local_file(source: AudioSource, settings: Settings) -> Iterator[Path]:
     yield existing_file(check_local_path(source))
 
 
-def _read_exactly(stream: object, size: int) -> bytes:
-    read = stream.read  # type: ignore[attr-defined]
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     parts: list[bytes] = []
     remaining = size
     while remaining > 0:
-        part = read(remaining)
+        part = stream.read(remaining)
         if not part:
             break
         parts.append(part)

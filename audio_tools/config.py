@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -29,6 +30,7 @@ __all__ = ["ENV_PREFIX", "Settings"]
 ENV_PREFIX = "AUDIO_TOOLS_"
 
 Device = Literal["auto", "cpu", "cuda"]
+POSITIVE_SETTINGS = ("max_input_bytes", "max_duration_s", "max_text_chars", "max_music_s", "ffmpeg_timeout_s")
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,13 @@ class Settings:
         object.__setattr__(self, "workspace", Path(self.workspace).expanduser().resolve())
         if self.store_dir is not None:
             object.__setattr__(self, "store_dir", Path(self.store_dir).expanduser().resolve())
-        for name in ("max_input_bytes", "max_duration_s", "max_text_chars", "max_music_s",
-                     "ffmpeg_timeout_s"):
-            if getattr(self, name) <= 0:
-                msg = f"Setting {name} must be positive, got {getattr(self, name)!r}."
+        for name in (*POSITIVE_SETTINGS, "retention_days"):
+            value = getattr(self, name)
+            # NaN and inf pass a plain "> 0" test; inf would also overflow timers and int().
+            usable = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            if not usable or value < 0 or (value == 0 and name in POSITIVE_SETTINGS):
+                kind = "positive" if name in POSITIVE_SETTINGS else "zero or more"
+                msg = f"Setting {name} must be a finite number, {kind}; got {value!r}. Fix it or unset it."
                 raise InvalidInputError(msg)
         if self.device not in ("auto", "cpu", "cuda"):
             msg = f"Setting device must be auto, cpu or cuda, got {self.device!r}."
@@ -115,7 +120,7 @@ def _parse(name: str, raw: str, default: Any) -> Any:
             return int(float(raw))
         if isinstance(default, float):
             return float(raw)
-    except ValueError as e:
-        msg = f"Environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not a number."
+    except (ValueError, OverflowError) as e:
+        msg = f"Environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not a finite number; fix or unset it."
         raise InvalidInputError(msg) from e
     return raw

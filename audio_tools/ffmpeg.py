@@ -23,6 +23,7 @@ __all__ = [
     "INPUT_FORMATS",
     "compile_graph",
     "ffmpeg_binary",
+    "ffmpeg_command",
     "input_args",
     "probe_json",
     "raw_input_args",
@@ -97,8 +98,19 @@ def run_ffmpeg(
         FFmpegError: ffmpeg is missing, timed out or exited non-zero; the message and
             ``stderr`` attribute carry what it printed.
     """
-    command = [ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", loglevel, *args]
-    return _run(command, input=input, timeout=timeout)
+    return _run(ffmpeg_command(args, loglevel=loglevel), input=input, timeout=timeout)
+
+
+def ffmpeg_command(args: list[str], *, loglevel: str = "error") -> list[str]:
+    """The full ffmpeg command line for ``args``, with the fixed leading options.
+
+    For callers that must stream ffmpeg's output themselves; everyone else uses
+    :func:`run_ffmpeg`.
+
+    Raises:
+        FFmpegError: ffmpeg is not installed.
+    """
+    return [ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", loglevel, *args]
 
 
 def probe_json(path: str | Path, *, timeout: float | None = None) -> dict[str, Any]:

@@ -17,7 +17,8 @@ __all__ = ["PLAYLIST_SUFFIXES", "check_local_path", "existing_file", "refuse_pla
 
 PLAYLIST_SUFFIXES = frozenset({".m3u", ".m3u8", ".pls", ".xspf", ".asx", ".wpl", ".ffconcat", ".sdp"})
 PLAYLIST_MAGIC = (b"#EXTM3U", b"ffconcat", b"[playlist]", b"<?xml", b"<asx", b"v=0")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# A URL scheme or ffmpeg protocol, including ffmpeg's "subfile,,start,0,end,0,,:path" form.
+_SCHEME = re.compile(r"^(subfile,|[A-Za-z][A-Za-z0-9+.\-]*:)", re.IGNORECASE)
 MAX_PATH_CHARS = 4096
 
 
@@ -78,9 +79,14 @@ def refuse_playlist_content(path: Path) -> None:
 
     Raises:
         PathNotAllowedError: it starts like an M3U/HLS, PLS, ASX, SDP or ffconcat file.
+        InvalidInputError: it cannot be read.
     """
-    with path.open("rb") as f:
-        head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    try:
+        with path.open("rb") as f:
+            head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    except OSError as e:
+        msg = f"Cannot read {path}: {e.strerror or e}. Check its permissions."
+        raise InvalidInputError(msg) from e
     if any(head.startswith(magic.lower()) for magic in PLAYLIST_MAGIC):
         msg = (f"{path.name!r} is a playlist or script, not audio (whatever its name says). "
                f"Give the audio file itself.")

@@ -127,6 +127,10 @@ class BackendRegistry(Generic[T]):
                 msg = (f"The {self.capability} backend {family!r} cannot be imported ({e}). "
                        f"Install the package it needs and try again.")
                 raise BackendUnavailableError(msg) from e
-            factory = getattr(module, attr)
-            self._factories[family] = factory
+            loaded = getattr(module, attr, None)
+            if not callable(loaded):
+                msg = (f"The {self.capability} backend {family!r} is registered as {factory!r}, but "
+                       f"{module_name} has no factory {attr!r}. Fix the registration.")
+                raise BackendUnavailableError(msg)
+            self._factories[family] = factory = loaded
         return factory

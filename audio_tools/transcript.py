@@ -56,7 +56,7 @@ class Transcript:
     @property
     def text(self) -> str:
         """All segment texts joined by spaces."""
-        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+        return " ".join(s.text.strip() for s in self._spoken())
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict in the documented JSON layout."""
@@ -112,20 +112,24 @@ class Transcript:
         return cls.from_dict(json.loads(text))
 
     def to_srt(self) -> str:
-        """SubRip subtitles, one cue per segment."""
+        """SubRip subtitles, one cue per segment that has text."""
         cues = [
             f"{i}\n{_timestamp(s.start, ',')} --> {_timestamp(s.end, ',')}\n{s.text.strip()}\n"
-            for i, s in enumerate(self.segments, start=1)
+            for i, s in enumerate(self._spoken(), start=1)
         ]
         return "\n".join(cues)
 
     def to_vtt(self) -> str:
-        """WebVTT subtitles, one cue per segment."""
+        """WebVTT subtitles, one cue per segment that has text."""
         cues = [
             f"{_timestamp(s.start, '.')} --> {_timestamp(s.end, '.')}\n{s.text.strip()}\n"
-            for s in self.segments
+            for s in self._spoken()
         ]
         return "WEBVTT\n\n" + "\n".join(cues)
+
+    def _spoken(self) -> list[Segment]:
+        # A cue without text ends an SRT block early and shows nothing: leave it out.
+        return [s for s in self.segments if s.text.strip()]
 
 
 def split_at_pauses(words: Iterable[Word], pause_s: float = DEFAULT_PAUSE_S) -> list[Segment]:

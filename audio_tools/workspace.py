@@ -133,5 +133,12 @@ def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
             except FileExistsError as e:
                 msg = f"{path} appeared while it was being written; nothing was replaced. Try again."
                 raise OutputExistsError(msg) from e
+            except OSError:
+                # Filesystems without hard links: a check-then-rename, racy only against
+                # another writer of the same fresh name.
+                if path.exists():
+                    msg = f"{path} appeared while it was being written; nothing was replaced. Try again."
+                    raise OutputExistsError(msg) from None
+                os.rename(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from agents.cli import audio_files
+from agents.cli import audio_files, clean
 
 app = typer.Typer(
     name="audio-agent",
@@ -53,6 +53,7 @@ def _main(
 
 app.command("probe")(audio_files.probe_command)
 app.command("convert")(audio_files.convert_command)
+app.command("clean")(clean.clean_command)
 
 
 def main() -> None:

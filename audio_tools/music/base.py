@@ -8,10 +8,15 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Music", "MusicBackend", "Progress"]
+__all__ = ["Music", "MusicBackend", "Progress", "sample_count"]
 
 Progress = Callable[[float, float], None]
 """Called as ``progress(seconds_done, seconds_total)`` while music is generated."""
+
+
+def sample_count(duration_s: float, sample_rate: int) -> int:
+    """How many samples ``duration_s`` seconds are at ``sample_rate`` (at least one)."""
+    return max(1, round(duration_s * sample_rate))
 
 
 @dataclass

@@ -40,12 +40,23 @@ class TTSBackend(Protocol):
         sample_rate: the rate of every array ``synthesize_chunk`` returns.
     """
 
-    name: str
-    model: str | None
-    voices: tuple[str, ...]
-    default_voice: str
-    max_chars: int
-    sample_rate: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def model(self) -> str | None: ...
+
+    @property
+    def voices(self) -> tuple[str, ...]: ...
+
+    @property
+    def default_voice(self) -> str: ...
+
+    @property
+    def max_chars(self) -> int: ...
+
+    @property
+    def sample_rate(self) -> int: ...
 
     def select(self, voice: str | None, language: str | None) -> tuple[TTSBackend, str]:
         """The backend and the checked voice that will speak, given a voice and/or a language.

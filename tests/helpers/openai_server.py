@@ -9,6 +9,7 @@ Endpoints:
   ``response_format`` = ``json`` | ``verbose_json`` | ``text``, ``language``). Segments are the
   speech bursts of the uploaded audio found by frame energy, with times relative to the upload.
   Their text comes from ``segment_text`` (default: ``"speech"``).
+* ``POST /v1/audio/translations`` -- the same, as if translated to English.
 * ``POST /v1/audio/speech`` -- JSON ``{model, input, voice, response_format, speed}``. Real speech
   rendered by ``flite`` and encoded by ffmpeg as mp3, opus, aac, flac, wav or pcm (raw s16le,
   24 kHz mono, like OpenAI's). ``input`` over 4096 characters is a 400, as with OpenAI.
@@ -71,7 +72,7 @@ class RecordedRequest:
         path: the URL path (``/v1/audio/transcriptions``).
         headers: request headers, names lower-cased.
         body: the raw body.
-        fields: form fields (multipart) or the JSON object's members.
+        fields: form fields (multipart; a repeated field becomes a list) or the JSON object's members.
         files: uploaded files of a multipart body, by field name: ``(filename, content)``.
     """
 
@@ -129,6 +130,7 @@ class OpenAIServer:
         self._lock = threading.Lock()
         self._routes: dict[tuple[str, str], Route] = {
             ("POST", "/v1/audio/transcriptions"): self._transcriptions,
+            ("POST", "/v1/audio/translations"): self._transcriptions,
             ("POST", "/v1/audio/speech"): self._speech,
         }
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -214,7 +216,8 @@ class OpenAIServer:
             return Response.json({"text": text})
         if response_format == "verbose_json":
             language = request.fields.get("language") or "english"
-            return Response.json({"task": "transcribe", "language": language, "duration": duration,
+            task = "translate" if request.path.endswith("translations") else "transcribe"
+            return Response.json({"task": task, "language": language, "duration": duration,
                                   "text": text, "segments": segments})
         return Response.error(400, f"Unsupported response_format {response_format!r}.", "response_format")
 
@@ -349,6 +352,10 @@ def _parse_body(request: RecordedRequest) -> None:
             filename = part.get_filename()
             if filename is not None:
                 request.files[str(name)] = (filename, payload)
+            elif name in request.fields:  # a repeated field (``timestamp_granularities[]``)
+                previous = request.fields[str(name)]
+                request.fields[str(name)] = [*(previous if isinstance(previous, list) else [previous]),
+                                             payload.decode()]
             else:
                 request.fields[str(name)] = payload.decode()
 

@@ -1,0 +1,43 @@
+"""``audio-agent clean``: remove old generated files from ``<workspace>/outputs``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from agents.cli.audio_files import JsonOption
+from agents.cli.common import emit, settings_of
+
+SECONDS_PER_DAY = 86400.0
+
+
+def clean_command(
+    ctx: typer.Context,
+    older_than: Annotated[
+        str | None,
+        typer.Option("--older-than", help="Remove outputs older than this: 30m, 12h, 7d "
+                                          "(default: AUDIO_TOOLS_RETENTION_DAYS, 7 days)."),
+    ] = None,
+    max_size: Annotated[
+        str | None,
+        typer.Option("--max-size", help="Then remove the oldest outputs until the rest fit in this: 500MB, 2GB."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be removed.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove generated audio from the workspace's outputs folder by age and/or total size."""
+    from audio_tools.retention import clean_outputs, parse_age, parse_size
+    from audio_tools.workspace import Workspace
+
+    settings = settings_of(ctx)
+    workspace = Workspace(settings=settings)
+    age = parse_age(older_than) if older_than is not None else None
+    size = parse_size(max_size) if max_size is not None else None
+    if age is None and size is None:
+        age = settings.retention_days * SECONDS_PER_DAY
+    removed = clean_outputs(workspace, older_than_s=age, max_total_bytes=size, dry_run=dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    lines = [f"{verb} {len(removed)} file(s) from {workspace.outputs}.", *(f"  {p.name}" for p in removed)]
+    data = {"outputs": str(workspace.outputs), "dry_run": dry_run, "removed": [str(p) for p in removed]}
+    emit(data, as_json=as_json, text="\n".join(lines))

@@ -1,0 +1,443 @@
+"""Speech over a music bed, mixed so that the voice stays clear.
+
+The mix is two ffmpeg runs over the audio and a measurement of each input:
+
+1. The inputs' integrated loudness is measured (``ebur128``).
+2. *Premix*: the voice is brought to ``target_lufs`` and delayed by the intro; the music is
+   looped or trimmed to intro + speech + outro, set ``music_gain_db`` relative to the voice,
+   faded in and out, and ducked under the voice by a sidechain compressor keyed by the
+   voice itself (started a moment early, released slowly, so the bed does not pump between
+   words). The compressor's dry/wet ``mix`` caps the duck at ``duck_db``: the bed is
+   lowered, never muted. Both are summed by ``amix`` without normalisation and the sum is
+   measured by ``ebur128`` in the same pass.
+3. *Master*: one gain brings the premix to ``target_lufs``, a limiter running at four times
+   the sample rate holds true peaks under ``true_peak_db``, and the result is encoded in
+   the output's format. The file written is measured; in the rare case the limiter or a
+   lossy encoder moved it out of tolerance, the master is rendered again with a correction.
+
+Graphs are built with ffmpeg-python and run by :func:`audio_tools.ffmpeg.run_ffmpeg`; every
+number placed in them is range-checked and formatted here, and no caller text enters them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audio_tools.audio import OUTPUT_FORMATS, AudioInfo, probe
+from audio_tools.config import Settings
+from audio_tools.errors import InputTooLargeError, InvalidAudioError, InvalidInputError, OutputExistsError
+from audio_tools.ffmpeg import compile_graph, input_args, run_ffmpeg
+from audio_tools.metrics import ebur128_summary, loudness
+from audio_tools.numbers import checked_number, decibels_to_gain, filter_number
+from audio_tools.paths import check_local_path
+from audio_tools.workspace import atomic_output
+
+__all__ = [
+    "DEFAULT_DUCK_DB",
+    "DEFAULT_FADE_S",
+    "DEFAULT_INTRO_S",
+    "DEFAULT_MUSIC_GAIN_DB",
+    "DEFAULT_OUTRO_S",
+    "DEFAULT_TARGET_LUFS",
+    "DEFAULT_TRUE_PEAK_DB",
+    "DEFAULT_VOICE_BAND_DUCK_DB",
+    "MixOptions",
+    "MixResult",
+    "check_output_path",
+    "mix_speech_over_music",
+]
+
+DEFAULT_MUSIC_GAIN_DB = -2.0  # the bed's level in the intro, relative to the voice
+DEFAULT_DUCK_DB = 14.0
+DEFAULT_VOICE_BAND_DUCK_DB = 10.0  # extra, for the bed's 300 Hz-4 kHz band
+DEFAULT_INTRO_S = 3.0
+DEFAULT_OUTRO_S = 3.0
+DEFAULT_FADE_S = 1.5
+DEFAULT_TARGET_LUFS = -16.0
+DEFAULT_TRUE_PEAK_DB = -1.0
+
+MAX_PAD_S = 300.0  # longest intro or outro
+MAX_FADE_S = 30.0
+MIN_RATE, MAX_RATE = 8000, 192_000
+AUTO_RATE_RANGE = (16000, 48000)  # the working rate follows the inputs within this range
+SILENCE_LUFS = -69.0  # ebur128 reports -70 when every block is under its absolute gate
+
+# Ducking: a hard-ratio compressor keyed by the voice, driven far past its threshold so its
+# own gain falls to about -38 dB; the dry share of its dry/wet mix is then the bed's level.
+KEY_LEAD_S = 0.15  # the bed starts ducking this long before the voice
+KEY_LEVEL_LUFS = -4.0  # the key is raised to this loudness, whatever target_lufs is
+DUCK_THRESHOLD = 0.01
+DUCK_RATIO = 20
+DUCK_ATTACK_MS = 20
+DUCK_RELEASE_MS = 600
+VOICE_BAND_SPLIT = "300 4000"  # Hz: acrossover's bands are below, between and above these
+
+# Mastering
+OVERSAMPLE = 4
+LIMITER_ATTACK_MS = 5
+LIMITER_RELEASE_MS = 50
+LIMITER_MARGIN_DB = 0.3  # under the true-peak ceiling, for the resampling back down
+LOUDNESS_TOLERANCE_LU = 0.5
+MAX_MASTER_RENDERS = 3
+
+
+@dataclass(frozen=True)
+class MixResult:
+    """A finished mix and what was measured on the file written.
+
+    Attributes:
+        path: the file written.
+        duration_s: its length (intro + speech + outro).
+        integrated_lufs: its EBU R128 integrated loudness.
+        true_peak_db: its true peak (dBTP).
+        sample_rate: its sample rate.
+        channels: 1, or 2 when the music is stereo.
+        speech_start_s: where the voice starts (the intro's length).
+        speech_end_s: where the voice ends; the outro follows.
+        speech_gain_db: gain applied to the voice before the master gain.
+        music_gain_db: gain applied to the music file before ducking and the master gain.
+        master_gain_db: the final gain that brought the premix to the target loudness.
+        renders: master renders needed (1 unless a correction was made).
+    """
+
+    path: Path
+    duration_s: float
+    integrated_lufs: float
+    true_peak_db: float
+    sample_rate: int
+    channels: int
+    speech_start_s: float
+    speech_end_s: float
+    speech_gain_db: float
+    music_gain_db: float
+    master_gain_db: float
+    renders: int
+
+
+@dataclass(frozen=True)
+class MixOptions:
+    """The mix's settings, checked when made (see :func:`mix_speech_over_music` for each).
+
+    Raises:
+        InvalidInputError: a value that is not a number, is NaN or infinite, or is out of range.
+    """
+
+    music_gain_db: float = DEFAULT_MUSIC_GAIN_DB
+    duck_db: float = DEFAULT_DUCK_DB
+    voice_band_duck_db: float = DEFAULT_VOICE_BAND_DUCK_DB
+    intro_s: float = DEFAULT_INTRO_S
+    outro_s: float = DEFAULT_OUTRO_S
+    fade_s: float = DEFAULT_FADE_S
+    target_lufs: float = DEFAULT_TARGET_LUFS
+    true_peak_db: float = DEFAULT_TRUE_PEAK_DB
+    sample_rate: int | None = None
+
+    def __post_init__(self) -> None:
+        ranges = {
+            "music_gain_db": (-30.0, 6.0, " dB"),
+            "duck_db": (0.0, 40.0, " dB"),
+            "voice_band_duck_db": (0.0, 20.0, " dB"),
+            "intro_s": (0.0, MAX_PAD_S, " s"),
+            "outro_s": (0.0, MAX_PAD_S, " s"),
+            "fade_s": (0.0, MAX_FADE_S, " s"),
+            "target_lufs": (-40.0, -5.0, " LUFS"),
+            "true_peak_db": (-9.0, 0.0, " dBTP"),
+        }
+        for name, (low, high, unit) in ranges.items():
+            object.__setattr__(self, name, checked_number(name, getattr(self, name), low, high, unit=unit))
+        if self.sample_rate is not None:
+            rate = checked_number("sample_rate", self.sample_rate, MIN_RATE, MAX_RATE, unit=" Hz")
+            if rate != int(rate):
+                msg = f"sample_rate must be a whole number of Hz, got {self.sample_rate!r}."
+                raise InvalidInputError(msg)
+            object.__setattr__(self, "sample_rate", int(rate))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The options and what the inputs told us: everything the graphs need."""
+
+    options: MixOptions
+    speech: AudioInfo
+    music: AudioInfo
+    rate: int
+    channels: int
+    speech_gain_db: float
+    music_gain_db: float
+
+    @property
+    def total_samples(self) -> int:
+        return round((self.options.intro_s + self.speech.duration + self.options.outro_s) * self.rate)
+
+    @property
+    def layout(self) -> str:
+        return "mono" if self.channels == 1 else "stereo"
+
+
+def mix_speech_over_music(
+    speech: str | os.PathLike[str],
+    music: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    music_gain_db: float = DEFAULT_MUSIC_GAIN_DB,
+    duck_db: float = DEFAULT_DUCK_DB,
+    voice_band_duck_db: float = DEFAULT_VOICE_BAND_DUCK_DB,
+    intro_s: float = DEFAULT_INTRO_S,
+    outro_s: float = DEFAULT_OUTRO_S,
+    fade_s: float = DEFAULT_FADE_S,
+    target_lufs: float = DEFAULT_TARGET_LUFS,
+    true_peak_db: float = DEFAULT_TRUE_PEAK_DB,
+    sample_rate: int | None = None,
+    overwrite: bool = False,
+    settings: Settings | None = None,
+) -> MixResult:
+    """Mix a voice over music: the bed plays the intro, ducks under the voice, returns for the outro.
+
+    Args:
+        speech: the voice, any audio file ffmpeg reads (mono is expected; more channels are
+            mixed down).
+        music: the bed; looped when shorter than intro + speech + outro, trimmed when longer.
+        out: the file to write; its suffix picks the format (wav, flac, mp3, ogg, m4a).
+        music_gain_db: the bed's loudness in the intro relative to the voice (-30 to +6 dB).
+        duck_db: how far the bed is lowered while the voice plays (0 to 40 dB; 0 turns
+            ducking off).
+        voice_band_duck_db: how much further the bed's 300 Hz–4 kHz band, where speech is
+            understood, is lowered while the voice plays (0 to 20 dB).
+        intro_s: seconds of music before the voice (0 to 300).
+        outro_s: seconds of music after the voice (0 to 300).
+        fade_s: fade-in at the start and fade-out at the end of the bed (0 to 30 s).
+        target_lufs: the output's integrated loudness (-40 to -5 LUFS).
+        true_peak_db: the output's true-peak ceiling (-9 to 0 dBTP).
+        sample_rate: the output's rate; by default the higher input rate, kept within
+            16–48 kHz.
+        overwrite: replace ``out`` if it exists.
+        settings: caps and the ffmpeg timeout; read from the environment when omitted.
+
+    Returns:
+        What was written and measured.
+
+    Raises:
+        InvalidInputError: a number out of range (or NaN), an unknown output format, a
+            missing input file, fades longer than the whole mix.
+        InvalidAudioError: an input that is not audio, or is silent.
+        InputTooLargeError: an input, or the mix, over the configured caps.
+        OutputExistsError: ``out`` exists and ``overwrite`` is false.
+        PathNotAllowedError: a URL, protocol or playlist given as a path.
+        FFmpegError: ffmpeg failed.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    options = MixOptions(music_gain_db=music_gain_db, duck_db=duck_db, voice_band_duck_db=voice_band_duck_db,
+                         intro_s=intro_s, outro_s=outro_s,
+                         fade_s=fade_s, target_lufs=target_lufs, true_peak_db=true_peak_db,
+                         sample_rate=sample_rate)
+    target = check_output_path(out, overwrite=overwrite)
+    encoder = _encoder_options(target)
+    with atomic_output(target, overwrite=overwrite) as partial:
+        plan = _plan(speech, music, options, settings)
+        with tempfile.TemporaryDirectory(prefix="audio_tools-mix-") as tmp:
+            premix = Path(tmp) / "premix.wav"
+            premix_lufs = _render_premix(plan, premix, settings)
+            master_gain = plan.options.target_lufs - premix_lufs
+            ceiling = plan.options.true_peak_db - LIMITER_MARGIN_DB
+            for renders in range(1, MAX_MASTER_RENDERS + 1):
+                _render_master(premix, partial, plan, master_gain, ceiling, encoder, settings)
+                lufs, peak = loudness(partial, settings=settings)
+                loud_ok = abs(lufs - plan.options.target_lufs) <= LOUDNESS_TOLERANCE_LU
+                if (loud_ok and peak <= plan.options.true_peak_db) or renders == MAX_MASTER_RENDERS:
+                    break
+                if not loud_ok:
+                    master_gain += plan.options.target_lufs - lufs
+                if peak > plan.options.true_peak_db:
+                    ceiling -= peak - plan.options.true_peak_db + 0.1
+    return MixResult(
+        path=target,
+        duration_s=plan.total_samples / plan.rate,
+        integrated_lufs=lufs,
+        true_peak_db=peak,
+        sample_rate=plan.rate,
+        channels=plan.channels,
+        speech_start_s=plan.options.intro_s,
+        speech_end_s=plan.options.intro_s + plan.speech.duration,
+        speech_gain_db=plan.speech_gain_db,
+        music_gain_db=plan.music_gain_db,
+        master_gain_db=master_gain,
+        renders=renders,
+    )
+
+
+def check_output_path(out: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """``out`` as an absolute path, refused before any work when it cannot be written.
+
+    Raises:
+        PathNotAllowedError: a URL, protocol or playlist name.
+        InvalidInputError: an unknown format (suffix).
+        OutputExistsError: it exists and ``overwrite`` is false.
+    """
+    target = check_local_path(out).absolute()
+    _encoder_options(target)
+    if target.exists() and not overwrite:
+        msg = f"{target} already exists; choose another name (or pass --force on the command line)."
+        raise OutputExistsError(msg)
+    return target
+
+
+def _plan(
+    speech: str | os.PathLike[str],
+    music: str | os.PathLike[str],
+    options: MixOptions,
+    settings: Settings,
+) -> _Plan:
+    """Probe and measure the inputs; check that the mix can be made from them."""
+    voice = probe(speech, settings=settings)
+    bed = probe(music, settings=settings)
+    total = options.intro_s + voice.duration + options.outro_s
+    if total > settings.max_duration_s:
+        msg = (f"The mix would last {total / 60:.1f} min, over the {settings.max_duration_s / 60:.0f} min limit. "
+               f"Shorten the speech, intro or outro, or raise AUDIO_TOOLS_MAX_DURATION_S.")
+        raise InputTooLargeError(msg)
+    if 2 * options.fade_s > total:
+        msg = (f"Fades of {options.fade_s:g} s in and out do not fit in a {total:.2f} s mix. "
+               f"Give fade_s at most {total / 2:.2f}.")
+        raise InvalidInputError(msg)
+    speech_lufs = _audible_loudness(voice, "speech", settings)
+    music_lufs = _audible_loudness(bed, "music", settings)
+    rate = options.sample_rate
+    if rate is None:
+        low, high = AUTO_RATE_RANGE
+        rate = min(max(voice.sample_rate, bed.sample_rate, low), high)
+    return _Plan(
+        options=options,
+        speech=voice,
+        music=bed,
+        rate=rate,
+        channels=1 if bed.channels == 1 else 2,
+        speech_gain_db=options.target_lufs - speech_lufs,
+        music_gain_db=options.target_lufs + options.music_gain_db - music_lufs,
+    )
+
+
+def _audible_loudness(info: AudioInfo, role: str, settings: Settings) -> float:
+    lufs, _ = loudness(info.path, settings=settings)
+    if not lufs > SILENCE_LUFS:
+        msg = (f"The {role} file {info.path.name} is silent (or shorter than the 0.4 s loudness "
+               f"meters need), so it cannot be levelled. Give audible {role}.")
+        raise InvalidAudioError(msg)
+    return lufs
+
+
+def _render_premix(plan: _Plan, path: Path, settings: Settings) -> float:
+    """Write the premix as 32-bit float WAV and return its integrated loudness."""
+    import ffmpeg
+
+    rate = plan.rate
+    voice = _decoded(_graph_input(plan.speech.path), rate, plan.layout)
+    voice = voice.filter("volume", f"{filter_number(plan.speech_gain_db)}dB")
+    intro = round(plan.options.intro_s * rate)
+    bed = _decoded(_graph_input(plan.music.path, loop=plan.music.duration * rate < plan.total_samples),
+                   rate, plan.layout)
+    bed = bed.filter("atrim", end_sample=plan.total_samples)
+    bed = bed.filter("volume", f"{filter_number(plan.music_gain_db)}dB")
+    fade = round(plan.options.fade_s * rate)
+    if fade > 0:
+        bed = bed.filter("afade", type="in", start_sample=0, nb_samples=fade)
+        bed = bed.filter("afade", type="out", start_sample=plan.total_samples - fade, nb_samples=fade)
+    ducks = _ducks(bed, plan.options)
+    if ducks:
+        split = voice.filter_multi_output("asplit", len(ducks) + 1)
+        voice = split[0]
+        ducked = []
+        for index, (band, depth_db) in enumerate(ducks, start=1):
+            key = split[index].filter("adelay", delays=f"{max(0, intro - round(KEY_LEAD_S * rate))}S", all=1)
+            ducked.append(ffmpeg.filter(
+                [band, key.filter("apad")], "sidechaincompress",
+                threshold=filter_number(DUCK_THRESHOLD), ratio=DUCK_RATIO,
+                attack=DUCK_ATTACK_MS, release=DUCK_RELEASE_MS,
+                level_sc=filter_number(decibels_to_gain(KEY_LEVEL_LUFS - plan.options.target_lufs)),
+                mix=filter_number(1.0 - decibels_to_gain(-depth_db)),
+            ))
+        bed = _sum(ducked)
+    voice = voice.filter("adelay", delays=f"{intro}S", all=1)
+    mixed = _sum([bed, voice])
+    metered = mixed.filter("ebur128", framelog="verbose")
+    graph = ffmpeg.output(metered, f"file:{path}", acodec="pcm_f32le", format="wav")
+    done = run_ffmpeg(compile_graph(graph), timeout=settings.ffmpeg_timeout_s, loglevel="info")
+    lufs, _ = ebur128_summary(done.stderr.decode(errors="replace"))
+    return lufs
+
+
+def _render_master(
+    premix: Path,
+    path: Path,
+    plan: _Plan,
+    gain_db: float,
+    ceiling_db: float,
+    encoder: dict[str, str],
+    settings: Settings,
+) -> None:
+    """Gain, a true-peak limiter (oversampled), and the output's encoder."""
+    import ffmpeg
+
+    high = min(plan.rate * OVERSAMPLE, MAX_RATE)
+    limit = decibels_to_gain(max(ceiling_db, -24.0))  # alimiter's floor
+    stream = (
+        _graph_input(premix).audio
+        .filter("volume", f"{filter_number(gain_db)}dB")
+        .filter("aresample", high)
+        .filter("alimiter", limit=filter_number(limit), attack=LIMITER_ATTACK_MS,
+                release=LIMITER_RELEASE_MS, level=0, latency=1)
+        .filter("aresample", plan.rate)
+    )
+    graph = ffmpeg.output(stream, f"file:{path}", **encoder).overwrite_output()
+    run_ffmpeg(compile_graph(graph), timeout=settings.ffmpeg_timeout_s)
+
+
+def _ducks(bed: Any, options: MixOptions) -> list[tuple[Any, float]]:
+    """The parts of the bed to duck and how deep: the whole bed, or its voice band deeper.
+
+    The voice band is cut out with a Linkwitz-Riley crossover, whose bands sum back flat.
+    """
+    if options.voice_band_duck_db == 0:
+        return [(bed, options.duck_db)] if options.duck_db > 0 else []
+    bands = bed.filter_multi_output("acrossover", split=VOICE_BAND_SPLIT)
+    return [(_sum([bands[0], bands[2]]), options.duck_db), (bands[1], options.duck_db + options.voice_band_duck_db)]
+
+
+def _sum(streams: list[Any]) -> Any:
+    """Streams added sample by sample (``amix`` without its 1/n scaling)."""
+    import ffmpeg
+
+    if len(streams) == 1:
+        return streams[0]
+    return ffmpeg.filter(streams, "amix", inputs=len(streams), normalize=0, duration="first")
+
+
+def _decoded(stream: Any, rate: int, layout: str) -> Any:
+    """The first audio stream of an input at the working rate and layout, as float samples."""
+    return stream.audio.filter("aresample", rate).filter(
+        "aformat", sample_fmts="flt", sample_rates=rate, channel_layouts=layout
+    )
+
+
+def _graph_input(path: Path, *, loop: bool = False) -> Any:
+    """An ffmpeg-python input opened with the same whitelists as :func:`input_args`."""
+    import ffmpeg
+
+    *pairs, _, filename = input_args(path)
+    options: dict[str, Any] = {pairs[i].lstrip("-"): pairs[i + 1] for i in range(0, len(pairs), 2)}
+    if loop:
+        options["stream_loop"] = -1
+    return ffmpeg.input(filename, **options)
+
+
+def _encoder_options(target: Path) -> dict[str, str]:
+    """The encoder arguments for ``target``'s suffix (shared with :mod:`audio_tools.audio`)."""
+    try:
+        args = OUTPUT_FORMATS[target.suffix.lower()]
+    except KeyError:
+        msg = f"Cannot write {target.name!r}: use a suffix of {', '.join(OUTPUT_FORMATS)}."
+        raise InvalidInputError(msg) from None
+    return {args[i].lstrip("-"): args[i + 1] for i in range(0, len(args), 2)}

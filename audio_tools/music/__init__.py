@@ -1,0 +1,147 @@
+"""Text to music: a prompt and a duration in, music out, from a choice of backends.
+
+============================  =======================================================
+spec                          backend
+============================  =======================================================
+``musicgen[:MODEL]``          MusicGen through transformers; ``MODEL`` is a hub id
+                              (default ``facebook/musicgen-small``) or a local folder.
+                              Longer than its 30 s window by continuing windows.
+``audiocraft[:small|medium|   Meta's audiocraft package (optional extra, its own
+large|melody|HUB_ID]``        environment with torch 2.1).
+``synth[:32000|44100]``       offline, non-neural: mood/tempo/instrument words become a
+                              chord progression and a band (deterministic per seed).
+``auto``                      musicgen when its default weights are on this machine,
+                              else synth.
+============================  =======================================================
+
+Backends are built once per process (:data:`MUSIC_BACKENDS`) and shared by every call.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+from audio_tools.config import Settings
+from audio_tools.errors import BackendError, InputTooLargeError, InvalidInputError
+from audio_tools.music.base import Music, MusicBackend, Progress, sample_count
+from audio_tools.registry import BackendRegistry
+
+__all__ = ["MUSIC_BACKENDS", "Music", "MusicBackend", "Progress", "generate_music", "text_to_music"]
+
+MUSIC_BACKENDS: BackendRegistry[MusicBackend] = BackendRegistry("text-to-music")
+MUSIC_BACKENDS.register("musicgen", "audio_tools.music.musicgen:make",
+                        "MusicGen via transformers (facebook/musicgen-small by default, or a local folder)")
+MUSIC_BACKENDS.register("audiocraft", "audio_tools.music.audiocraft:make",
+                        "MusicGen via Meta's audiocraft (optional extra; small, medium, large or melody)")
+MUSIC_BACKENDS.register("synth", "audio_tools.music.synth:make",
+                        "offline chord-and-rhythm synthesizer driven by the prompt's mood, tempo and instruments")
+MUSIC_BACKENDS.register("auto", "audio_tools.music.auto:make",
+                        "musicgen when its weights are on this machine, else synth")
+
+MAX_SEED = 2**31 - 1
+
+
+def generate_music(
+    prompt: str,
+    duration_s: float,
+    *,
+    backend: str | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+) -> Music:
+    """Generate ``duration_s`` seconds of music described by ``prompt``.
+
+    Args:
+        prompt: what the music should be like (``"calm piano, slow"``).
+        duration_s: length in seconds; the result has exactly this many seconds of samples.
+        backend: a spec (see the module docs); ``settings.music`` (``auto``) when omitted.
+        seed: makes the result reproducible; a random one is drawn (and recorded in the
+            result) when omitted.
+        progress: called with ``(seconds_done, seconds_total)`` as generation advances.
+        settings: caps and device; read from the environment when omitted.
+
+    Raises:
+        InvalidInputError: empty prompt, duration not a positive number, bad seed or spec.
+        InputTooLargeError: duration over ``settings.max_music_s`` or prompt over ``max_text_chars``.
+        BackendUnavailableError: the backend cannot run here (missing package or weights).
+        BackendError: the backend failed while generating.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    text = _check_request(prompt, duration_s, seed, settings)
+    chosen = MUSIC_BACKENDS.get(backend or settings.music, settings)
+    used_seed = secrets.randbelow(MAX_SEED) if seed is None else seed
+    samples = chosen.generate(text, float(duration_s), seed=used_seed, progress=progress)
+    wanted = sample_count(duration_s, chosen.sample_rate)
+    if samples.ndim != 1 or len(samples) < wanted or not np.isfinite(samples).all():
+        msg = (f"The {chosen.name} backend returned unusable audio (shape {samples.shape}, wanted "
+               f"{wanted} finite mono samples). Try another backend and report this.")
+        raise BackendError(msg)
+    return Music(samples[:wanted].astype(np.float32, copy=False), chosen.sample_rate, chosen.name, text, used_seed)
+
+
+def text_to_music(
+    prompt: str,
+    duration_s: float,
+    *,
+    backend: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    seed: int | None = None,
+    settings: Settings | None = None,
+) -> Path:
+    """Generate music and write it to a file (format from the suffix: wav, flac, mp3, ogg, m4a).
+
+    Args:
+        prompt: what the music should be like.
+        duration_s: length in seconds.
+        backend: a spec; ``settings.music`` when omitted.
+        path: where to write, used as given (tools confine it to the workspace first);
+            a new ``outputs/music-….wav`` in the workspace when omitted. Never overwritten.
+        seed: makes the result reproducible.
+        settings: caps, device, workspace; read from the environment when omitted.
+
+    Returns:
+        The written file.
+
+    Raises:
+        OutputExistsError: ``path`` exists.
+        (and everything :func:`generate_music` raises)
+    """
+    from audio_tools.audio import save_audio
+    from audio_tools.workspace import Workspace
+
+    settings = settings if settings is not None else Settings.from_env()
+    target = Path(path) if path is not None else Workspace(settings=settings).new_output(".wav", stem="music")
+    music = generate_music(prompt, duration_s, backend=backend, seed=seed, settings=settings)
+    return save_audio(music.samples, music.sample_rate, target, settings=settings)
+
+
+def _check_request(prompt: str, duration_s: float, seed: int | None, settings: Settings) -> str:
+    """The stripped prompt, after checking every argument."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        msg = "The music prompt is empty. Describe the music, e.g. 'calm piano and strings, slow'."
+        raise InvalidInputError(msg)
+    text = prompt.strip()
+    if len(text) > settings.max_text_chars:
+        msg = (f"The music prompt has {len(text)} characters, over the limit of {settings.max_text_chars}. "
+               f"Describe the music in a sentence or two.")
+        raise InputTooLargeError(msg)
+    if isinstance(duration_s, bool) or not isinstance(duration_s, (int, float)) or not math.isfinite(duration_s):
+        msg = f"The music duration must be a number of seconds, got {duration_s!r}."
+        raise InvalidInputError(msg)
+    if duration_s <= 0:
+        msg = f"The music duration must be positive, got {duration_s} s. Ask for e.g. 30 seconds."
+        raise InvalidInputError(msg)
+    if duration_s > settings.max_music_s:
+        msg = (f"{duration_s:g} s of music is over the limit of {settings.max_music_s:g} s. Ask for less "
+               f"(loop it in the mix) or raise AUDIO_TOOLS_MAX_MUSIC_S.")
+        raise InputTooLargeError(msg)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
+        msg = f"The seed must be an integer from 0 to {MAX_SEED}, got {seed!r}."
+        raise InvalidInputError(msg)
+    return text

@@ -1,0 +1,148 @@
+"""A story read aloud over generated music: text-to-speech, text-to-music, then the mix.
+
+The voice is synthesised first, because its length decides how much music is needed
+(intro + speech + outro). Music longer than ``settings.max_music_s`` is not generated: the
+mix loops what was generated instead.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from audio_tools.audio import save_audio
+from audio_tools.config import Settings
+from audio_tools.mix import (
+    DEFAULT_DUCK_DB,
+    DEFAULT_INTRO_S,
+    DEFAULT_MUSIC_GAIN_DB,
+    DEFAULT_OUTRO_S,
+    DEFAULT_TARGET_LUFS,
+    MixOptions,
+    MixResult,
+    check_output_path,
+    mix_speech_over_music,
+)
+from audio_tools.numbers import checked_number
+from audio_tools.workspace import Workspace
+
+__all__ = ["MIN_MUSIC_S", "StoryResult", "synthesize_story"]
+
+MIN_MUSIC_S = 1.0
+
+
+@dataclass(frozen=True)
+class StoryResult:
+    """A finished story.
+
+    Attributes:
+        path: the file written.
+        duration_s: its length.
+        speech_s: the voice's length.
+        music_s: the music generated (looped in the mix when shorter than needed).
+        tts_backend: the speech backend's spec, e.g. ``flite:slt``.
+        voice: the voice used.
+        music_backend: the music backend's spec, e.g. ``synth``.
+        seed: the music's seed; the same one reproduces the music.
+        mix: the mix's measurements (loudness, true peak, gains).
+    """
+
+    path: Path
+    duration_s: float
+    speech_s: float
+    music_s: float
+    tts_backend: str
+    voice: str
+    music_backend: str
+    seed: int
+    mix: MixResult
+
+
+def synthesize_story(
+    text: str,
+    music_prompt: str,
+    *,
+    voice: str | None = None,
+    tts: str | None = None,
+    music: str | None = None,
+    duration_s: float | None = None,
+    seed: int | None = None,
+    intro_s: float = DEFAULT_INTRO_S,
+    outro_s: float = DEFAULT_OUTRO_S,
+    music_gain_db: float = DEFAULT_MUSIC_GAIN_DB,
+    duck_db: float = DEFAULT_DUCK_DB,
+    target_lufs: float = DEFAULT_TARGET_LUFS,
+    out: str | os.PathLike[str] | None = None,
+    format: str = "wav",
+    overwrite: bool = False,
+    settings: Settings | None = None,
+    cancel: threading.Event | None = None,
+) -> StoryResult:
+    """Read ``text`` aloud over music made from ``music_prompt``, mixed so the voice stays clear.
+
+    Args:
+        text: the story.
+        music_prompt: what the music should be like (``"calm piano, slow"``).
+        voice: a voice of the speech backend.
+        tts: the speech backend spec; ``settings.tts`` when omitted.
+        music: the music backend spec; ``settings.music`` when omitted.
+        duration_s: seconds of music to generate; by default intro + speech + outro, at
+            most ``settings.max_music_s`` (the mix loops it).
+        seed: makes the music reproducible.
+        intro_s: seconds of music before the voice.
+        outro_s: seconds of music after it.
+        music_gain_db: the music's level in the intro relative to the voice.
+        duck_db: how far the music is lowered under the voice.
+        target_lufs: the story's integrated loudness.
+        out: the file to write (its suffix picks the format); a new
+            ``outputs/story-*.FORMAT`` in the workspace when omitted.
+        format: ``wav``, ``flac``, ``mp3``, ``ogg`` or ``m4a``, for the default path.
+        overwrite: replace ``out`` if it exists.
+        settings: caps, workspace and defaults; read from the environment when omitted.
+        cancel: when set, speech synthesis stops before its next chunk.
+
+    Raises:
+        InvalidInputError: empty text or prompt, numbers out of range, unknown backend,
+            voice or format.
+        InputTooLargeError: text, music or mix over the configured caps.
+        OutputExistsError: ``out`` exists and ``overwrite`` is false (checked first).
+        BackendUnavailableError: a backend cannot run here.
+        BackendError: a backend failed.
+        OperationCancelledError: ``cancel`` was set.
+    """
+    from audio_tools.music import generate_music
+    from audio_tools.tts import synthesize
+
+    settings = settings if settings is not None else Settings.from_env()
+    options = MixOptions(music_gain_db=music_gain_db, duck_db=duck_db, intro_s=intro_s, outro_s=outro_s,
+                         target_lufs=target_lufs)
+    if duration_s is not None:
+        checked_number("duration_s", duration_s, MIN_MUSIC_S, settings.max_music_s, unit=" s")
+    if out is not None:
+        target = check_output_path(out, overwrite=overwrite)
+    else:
+        target = check_output_path(Workspace(settings=settings).new_output(f".{format.lower().lstrip('.')}",
+                                                                            stem="story"))
+    speech = synthesize(text, voice=voice, backend=tts, settings=settings, cancel=cancel)
+    needed = options.intro_s + speech.duration + options.outro_s
+    length = duration_s if duration_s is not None else max(MIN_MUSIC_S, min(needed, settings.max_music_s))
+    bed = generate_music(music_prompt, length, backend=music, seed=seed, settings=settings)
+    with tempfile.TemporaryDirectory(prefix="audio_tools-story-") as tmp:
+        voice_path = save_audio(speech.samples, speech.sample_rate, Path(tmp) / "speech.wav", settings=settings)
+        music_path = save_audio(bed.samples, bed.sample_rate, Path(tmp) / "music.wav", settings=settings)
+        mixed = mix_speech_over_music(voice_path, music_path, target, **asdict(options),
+                                      overwrite=overwrite, settings=settings)
+    return StoryResult(
+        path=mixed.path,
+        duration_s=mixed.duration_s,
+        speech_s=speech.duration,
+        music_s=bed.duration_s,
+        tts_backend=speech.backend,
+        voice=speech.voice,
+        music_backend=bed.backend,
+        seed=bed.seed,
+        mix=mixed,
+    )

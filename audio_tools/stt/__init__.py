@@ -1,0 +1,91 @@
+"""Speech-to-text: timestamped transcripts of any recording, by one of several backends.
+
+Backends are named by spec (``family[:model]``) and built once per process:
+
+* ``pocketsphinx`` -- offline, English, no model download; the fallback.
+* ``whisper[:MODEL]`` -- a transformers Whisper checkpoint (hub id or local directory).
+* ``openai[:MODEL]`` -- the OpenAI transcription API (``whisper-1``, ``gpt-4o-transcribe``).
+* ``auto`` -- whisper when its weights are on this machine, else pocketsphinx.
+
+Example::
+
+    from audio_tools.stt import transcribe
+    transcript = transcribe("meeting.flac", backend="pocketsphinx")
+    print(transcript.to_srt())
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from audio_tools.audio import AudioSource, _local_file, probe
+from audio_tools.config import Settings
+from audio_tools.errors import InvalidInputError
+from audio_tools.registry import BackendRegistry
+from audio_tools.stt.base import ProgressCallback, STTBackend, STTRequest, Task
+from audio_tools.transcript import Transcript
+
+__all__ = ["STT_BACKENDS", "ProgressCallback", "STTBackend", "transcribe"]
+
+TASKS = ("transcribe", "translate")
+
+STT_BACKENDS: BackendRegistry[STTBackend] = BackendRegistry("speech-to-text")
+STT_BACKENDS.register("pocketsphinx", "audio_tools.stt.pocketsphinx:make",
+                      "offline English recognition (CMU PocketSphinx); no download needed")
+STT_BACKENDS.register("whisper", "audio_tools.stt.whisper:make",
+                      "a transformers Whisper model, e.g. whisper:openai/whisper-small or a local directory")
+STT_BACKENDS.register("openai", "audio_tools.stt.openai:make",
+                      "the OpenAI transcription API: openai:whisper-1 or openai:gpt-4o-transcribe")
+STT_BACKENDS.register("auto", "audio_tools.stt.auto:make",
+                      "whisper when its weights are available locally, else pocketsphinx")
+
+
+def transcribe(
+    source: AudioSource,
+    *,
+    backend: str | None = None,
+    language: str | None = None,
+    task: Task = "transcribe",
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    settings: Settings | None = None,
+) -> Transcript:
+    """Transcribe a recording into timestamped segments.
+
+    Args:
+        source: a local audio file (any format ffmpeg reads), or its raw bytes. Paths are
+            used as given; confining them to a workspace is the caller's job.
+        backend: a backend spec; ``settings.stt`` (default ``auto``) when omitted.
+        language: the spoken language as an ISO 639-1 code (``en``, ``de``); None lets the
+            backend decide (pocketsphinx: English).
+        task: ``transcribe``, or ``translate`` to English (Whisper and OpenAI backends).
+        progress: called as ``progress(done_s, total_s)`` as the work advances.
+        cancel: set it (from another thread) to stop the work.
+        settings: caps and defaults; read from the environment when omitted.
+
+    Returns:
+        The transcript; its ``backend`` and ``model`` say what ran.
+
+    Raises:
+        InvalidAudioError: empty, corrupt or not audio.
+        InputTooLargeError: over the size or duration caps.
+        InvalidInputError: an unknown backend, task or language for the backend.
+        BackendUnavailableError: the backend cannot run here (the message says how to fix it).
+        BackendError: the backend failed while working.
+        OperationCancelledError: ``cancel`` was set.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    if task not in TASKS:
+        msg = f"Unknown task {task!r}: use 'transcribe' or 'translate'."
+        raise InvalidInputError(msg)
+    if language is not None and not language.strip():
+        language = None
+    stt = STT_BACKENDS.get(backend or settings.stt, settings)
+    name = "<bytes>" if isinstance(source, bytes | bytearray) else os.fspath(source)
+    request = STTRequest(source=name, settings=settings, language=language, task=task, progress=progress,
+                         cancel=cancel)
+    with _local_file(source, settings) as path:
+        info = probe(path, settings=settings)
+        request.check_cancelled()
+        return stt.transcribe(info, request)

@@ -1,0 +1,215 @@
+"""``openai[:MODEL]``: the OpenAI transcription API (``whisper-1``, ``gpt-4o-transcribe``...).
+
+The client honours ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` (any compatible server).
+Files over the upload limit (``AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES``, default 25 MB) are
+cut at their quietest moments into FLAC parts under it, sent a few at a time with retries,
+and the segment times shifted by each part's offset. ``whisper-1`` answers ``verbose_json``
+with segments (and words), which are kept; models without timestamps get one segment per
+part, and their parts are kept short (:data:`UNTIMED_PART_S`) so those times stay useful.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import tempfile
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audio_tools.audio import SAMPLE_RATE, AudioInfo, load_audio, save_audio
+from audio_tools.config import Settings
+from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
+from audio_tools.registry import BackendSpec
+from audio_tools.stt.base import STTRequest
+from audio_tools.stt.split import quiet_cuts
+from audio_tools.transcript import Segment, Transcript, Word
+
+__all__ = ["OpenAIBackend", "Part", "make"]
+
+DEFAULT_MODEL = "whisper-1"
+TIMESTAMP_MODELS = frozenset({"whisper-1"})  # the models that answer verbose_json
+UPLOAD_LIMIT_ENV = "AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES"
+DEFAULT_UPLOAD_LIMIT = 25_000_000
+UPLOAD_SUFFIXES = frozenset({".flac", ".mp3", ".mp4", ".mpeg", ".mpga", ".m4a", ".ogg", ".wav", ".webm"})
+PCM_BYTES_PER_S = 2 * SAMPLE_RATE  # 16-bit mono: FLAC parts are never larger, plus headers
+SIZE_MARGIN = 0.95
+UNTIMED_PART_S = 30.0
+MAX_CONCURRENCY = 4
+MAX_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Part:
+    """A file to upload and where it starts in the recording (seconds)."""
+
+    path: Path
+    offset: float
+    duration: float
+
+
+class OpenAIBackend:
+    """The ``openai`` family.
+
+    Args:
+        client: an ``openai.OpenAI`` client (its own retries are used).
+        model: the transcription model.
+        max_upload_bytes: the largest file sent in one request.
+        concurrency: requests in flight at once.
+    """
+
+    name = "openai"
+
+    def __init__(self, client: Any, model: str = DEFAULT_MODEL, max_upload_bytes: int = DEFAULT_UPLOAD_LIMIT,
+                 concurrency: int = MAX_CONCURRENCY) -> None:
+        self.client = client
+        self.model: str | None = model
+        self.max_upload_bytes = max_upload_bytes
+        self.concurrency = concurrency
+        self.timed = model in TIMESTAMP_MODELS
+
+    def transcribe(self, info: AudioInfo, request: STTRequest) -> Transcript:
+        """Send the file (in parts when needed) and merge the answers in time order."""
+        if request.task == "translate" and not self.timed:
+            msg = f"The {self.model} model cannot translate; use openai:whisper-1 for task='translate'."
+            raise InvalidInputError(msg)
+        with tempfile.TemporaryDirectory(prefix="audio_tools-") as tmp:
+            parts = self.parts(info, request.settings, Path(tmp))
+            request.check_cancelled()
+            answers = self._send_all(parts, request, info.duration)
+        segments = [segment for answer in answers for segment in answer]
+        duration = max([info.duration, *(p.offset + p.duration for p in parts)])
+        for segment in segments:
+            segment.end = min(segment.end, duration)
+            segment.start = min(segment.start, segment.end)
+        return Transcript(source=request.source, language="en" if request.task == "translate" else request.language,
+                          duration=duration, backend=self.name, model=self.model, segments=segments)
+
+    def parts(self, info: AudioInfo, settings: Settings, folder: Path) -> list[Part]:
+        """The file itself when it can be sent as is, else FLAC parts cut at quiet moments into ``folder``.
+
+        Raises:
+            InvalidInputError: the upload limit is too small for a part of at least a second.
+            BackendError: a part came out over the limit.
+        """
+        if info.duration <= 0:
+            return []
+        fits = info.size_bytes <= self.max_upload_bytes and info.path.suffix.lower() in UPLOAD_SUFFIXES
+        if fits and (self.timed or info.duration <= UNTIMED_PART_S):
+            return [Part(info.path, 0.0, info.duration)]
+        max_part_s = (self.max_upload_bytes * SIZE_MARGIN - 4096) / PCM_BYTES_PER_S
+        if not self.timed:
+            max_part_s = min(max_part_s, UNTIMED_PART_S)
+        samples = load_audio(info.path, SAMPLE_RATE, settings=settings)
+        bounds = [0, *quiet_cuts(samples, SAMPLE_RATE, max_part_s), len(samples)]
+        parts = []
+        for i, (start, end) in enumerate(itertools.pairwise(bounds)):
+            path = save_audio(samples[start:end], SAMPLE_RATE, folder / f"part-{i:04d}.flac", settings=settings)
+            if path.stat().st_size > self.max_upload_bytes:
+                msg = (f"Part {i} of {info.path.name} is {path.stat().st_size} bytes, over the "
+                       f"{self.max_upload_bytes}-byte upload limit. Raise {UPLOAD_LIMIT_ENV}.")
+                raise BackendError(msg)
+            parts.append(Part(path, start / SAMPLE_RATE, (end - start) / SAMPLE_RATE))
+        return parts
+
+    def _send_all(self, parts: list[Part], request: STTRequest, total: float) -> list[list[Segment]]:
+        done_s = 0.0
+        with ThreadPoolExecutor(max(1, min(self.concurrency, len(parts)))) as pool:
+            futures: dict[Future[list[Segment]], Part] = {
+                pool.submit(self._send, part, request): part for part in parts
+            }
+            pending = set(futures)
+            try:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for future in finished:
+                        future.result()
+                        done_s += futures[future].duration
+                    request.report(done_s, total)
+            finally:
+                for future in pending:
+                    future.cancel()
+        return [future.result() for future in futures]
+
+    def _send(self, part: Part, request: STTRequest) -> list[Segment]:
+        import openai
+
+        request.check_cancelled()
+        response_format = "verbose_json" if self.timed else "json"
+        options: dict[str, Any] = {"model": self.model, "response_format": response_format}
+        if self.timed:
+            options["timestamp_granularities"] = ["segment", "word"]
+        try:
+            with part.path.open("rb") as f:
+                upload = (part.path.name, f.read())
+            if request.task == "translate":
+                options.pop("timestamp_granularities")
+                response = self.client.audio.translations.create(file=upload, **options)
+            else:
+                if request.language is not None:
+                    options["language"] = request.language
+                response = self.client.audio.transcriptions.create(file=upload, **options)
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
+            msg = (f"The OpenAI API refused the request ({e.status_code}): check OPENAI_API_KEY "
+                   f"(and OPENAI_BASE_URL if you use another server).")
+            raise BackendUnavailableError(msg) from e
+        except openai.APIStatusError as e:
+            msg = (f"The OpenAI API answered {e.status_code} for the audio at {part.offset:.1f} s: {e.message}. "
+                   f"Try again later or use another backend.")
+            raise BackendError(msg) from e
+        except openai.APIError as e:  # connection errors and timeouts, after the retries
+            msg = (f"Could not get an answer from the OpenAI API at {self.client.base_url} ({e}). "
+                   f"Check the network and OPENAI_BASE_URL, or use an offline backend (pocketsphinx).")
+            raise BackendError(msg) from e
+        return _segments(response, part)
+
+
+def make(spec: BackendSpec, settings: Settings) -> OpenAIBackend:
+    """Registry factory: ``openai[:MODEL]`` with a client from the environment.
+
+    Raises:
+        BackendUnavailableError: the ``openai`` package or ``OPENAI_API_KEY`` is missing.
+        InvalidInputError: ``AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES`` is not a positive number.
+    """
+    try:
+        import openai
+
+        client = openai.OpenAI(max_retries=MAX_RETRIES)
+    except ImportError as e:
+        msg = "The openai package is not installed; 'pip install openai' to use the openai backend."
+        raise BackendUnavailableError(msg) from e
+    except openai.OpenAIError as e:
+        msg = (f"The openai backend cannot start ({e}). Set OPENAI_API_KEY (and OPENAI_BASE_URL for a "
+               f"compatible server), or use an offline backend: pocketsphinx or whisper.")
+        raise BackendUnavailableError(msg) from e
+    raw = os.environ.get(UPLOAD_LIMIT_ENV, "")
+    try:
+        limit = int(float(raw)) if raw else DEFAULT_UPLOAD_LIMIT
+    except ValueError:
+        limit = -1
+    if limit <= 0:
+        msg = f"{UPLOAD_LIMIT_ENV}={raw!r} is not a positive number of bytes; e.g. 25000000."
+        raise InvalidInputError(msg)
+    return OpenAIBackend(client, spec.model or DEFAULT_MODEL, limit)
+
+
+def _segments(response: Any, part: Part) -> list[Segment]:
+    """The segments of one answer, in the recording's time."""
+    raw_segments = getattr(response, "segments", None)
+    if not raw_segments:  # an untimed answer: the part is its segment
+        text = str(getattr(response, "text", "") or "").strip()
+        return [Segment(part.offset, part.offset + part.duration, text)] if text else []
+    words = [Word(part.offset + float(w.start), part.offset + float(w.end), str(w.word).strip())
+             for w in getattr(response, "words", None) or []]
+    segments = []
+    for raw in raw_segments:
+        start, end = part.offset + float(raw.start), part.offset + float(raw.end)
+        logprob = getattr(raw, "avg_logprob", None)
+        segments.append(Segment(
+            start=start, end=max(start, end), text=str(raw.text).strip(),
+            words=[w for w in words if start <= w.start < end],
+            confidence=round(math.exp(min(0.0, float(logprob))), 4) if logprob is not None else None,
+        ))
+    return segments

@@ -1,0 +1,87 @@
+"""The ``speech_to_text`` tool: a workspace file or base64 audio in, a timestamped transcript out."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from audio_tools.audio import decode_base64, probe
+from audio_tools.stt import transcribe
+from audio_tools.tools.base import AudioTool
+from audio_tools.tools.inputs import SpeechToTextInput
+from audio_tools.transcript import Transcript
+
+__all__ = ["BASE64_SOURCE", "SpeechToTextTool"]
+
+BASE64_SOURCE = "<base64>"
+
+
+class SpeechToTextTool(AudioTool):
+    """Transcribe speech with the workspace's speech-to-text backend.
+
+    The content is the transcript's text (with segment times when asked); the artifact adds
+    the segments with their words and times. Cancelling the async call stops the backend at
+    its next checkpoint.
+    """
+
+    name: str = "speech_to_text"
+    description: str = (
+        "Transcribe speech in an audio file into text. Give the path of a file inside the workspace "
+        "(or small audio as base64); optionally the language and whether to include timestamps."
+    )
+    args_schema: type[BaseModel] = SpeechToTextInput
+    backend: str | None = Field(default=None, description="Backend spec; the settings' ``stt`` when None.")
+    cancellable: ClassVar[bool] = True
+
+    def _execute(
+        self,
+        audio_path: str | None = None,
+        audio_base64: str | None = None,
+        language: str | None = None,
+        timestamps: bool = False,
+        cancel: threading.Event | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        if audio_path is not None:
+            return self._transcribe(self.workspace.resolve_input(audio_path), language, timestamps, cancel)
+        data = decode_base64(audio_base64 or "", settings=self.settings)
+        with self.workspace.temp_dir() as tmp:
+            path = tmp / "base64_audio"
+            path.write_bytes(data)
+            return self._transcribe(path, language, timestamps, cancel, source=BASE64_SOURCE)
+
+    def _transcribe(
+        self, path: Path, language: str | None, timestamps: bool, cancel: threading.Event | None,
+        source: str | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        info = probe(path, settings=self.settings)
+        transcript = transcribe(path, backend=self.backend, language=language, cancel=cancel,
+                                settings=self.settings)
+        shown = source or self.relative(path)
+        transcript = dataclasses.replace(transcript, source=shown)
+        artifact = {
+            "path": None if source else str(path),
+            "relative_path": None if source else shown,
+            "duration_s": round(info.duration, 3),
+            "sample_rate": info.sample_rate,
+            "format": info.format,
+            "backend": transcript.backend if transcript.model is None else f"{transcript.backend}:{transcript.model}",
+            "language": transcript.language,
+            "text": transcript.text,
+            "segments": transcript.to_dict()["segments"],
+        }
+        return _content(transcript, artifact, timestamps), artifact
+
+
+def _content(transcript: Transcript, artifact: dict[str, Any], timestamps: bool) -> str:
+    head = (f"Transcript of {transcript.source} ({artifact['duration_s']:.1f} s, {artifact['backend']}"
+            f"{', ' + transcript.language if transcript.language else ''})")
+    if not transcript.text:
+        return f"{head}: no speech was recognised."
+    if not timestamps:
+        return f"{head}:\n{transcript.text}"
+    lines = [f"[{s.start:.2f}-{s.end:.2f}] {s.text.strip()}" for s in transcript.segments if s.text.strip()]
+    return f"{head}:\n" + "\n".join(lines)

@@ -1,0 +1,98 @@
+"""Speed and memory of the pocketsphinx backend on long recordings.
+
+Usage::
+
+    python benchmarks/stt_pocketsphinx.py [MEETINGS_DIR] [--minutes 10 60]
+
+Builds recordings of the given lengths by looping the meetings in ``MEETINGS_DIR`` (default
+``examples/meetings``), transcribes each in a fresh child process and prints one JSON
+object: real-time factor (wall time / audio time) and the peak resident memory summed over
+the child and its worker processes (sampled every 50 ms). Goal: RTF ≤ 0.08 on two cores,
+peak RSS ≤ 1 GB and about the same for 10 and 60 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from audio_tools.audio import SAMPLE_RATE, load_audio, save_audio
+from audio_tools.ffmpeg import input_args, run_ffmpeg
+
+POLL_S = 0.05
+CHILD = """
+import json, sys, time
+from audio_tools.stt import STT_BACKENDS, transcribe
+STT_BACKENDS.get("pocketsphinx")
+started = time.perf_counter()
+transcript = transcribe(sys.argv[1], backend="pocketsphinx")
+print(json.dumps({"wall_s": time.perf_counter() - started, "duration_s": transcript.duration,
+                  "segments": len(transcript.segments), "words": len(transcript.text.split())}))
+"""
+
+
+def build_recording(meetings_dir: Path, minutes: float, folder: Path) -> Path:
+    """A FLAC file of ``minutes`` made by looping the meetings of ``meetings_dir`` end to end."""
+    loop = folder / "loop.flac"
+    if not loop.exists():
+        parts = [load_audio(p) for p in sorted(meetings_dir.glob("*.flac")) or sorted(meetings_dir.glob("*.wav"))]
+        save_audio(np.concatenate(parts), SAMPLE_RATE, loop)
+    loop_s = len(load_audio(loop)) / SAMPLE_RATE
+    target = folder / f"meetings_{minutes:g}min.flac"
+    repeats = math.ceil(minutes * 60 / loop_s)
+    run_ffmpeg(["-stream_loop", str(repeats - 1), *input_args(loop), "-t", str(minutes * 60),
+                "-c:a", "flac", f"file:{target}"])
+    return target
+
+
+def measure(path: Path) -> dict[str, float]:
+    """Transcribe ``path`` in a child process; its result plus the peak RSS of its process tree."""
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True)
+    process = psutil.Process(child.pid)
+    peak = 0
+    while child.poll() is None:
+        try:
+            tree = [process, *process.children(recursive=True)]
+            peak = max(peak, sum(_rss(p) for p in tree))
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(POLL_S)
+    out, _ = child.communicate()
+    if child.returncode != 0:
+        msg = f"the transcription child failed (exit {child.returncode})"
+        raise SystemExit(msg)
+    result = json.loads(out)
+    return {"audio_min": round(result["duration_s"] / 60, 2), "wall_s": round(result["wall_s"], 1),
+            "rtf": round(result["wall_s"] / result["duration_s"], 4), "peak_rss_mb": round(peak / 2**20),
+            "segments": result["segments"], "words": result["words"]}
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return int(process.memory_info().rss)
+    except psutil.NoSuchProcess:
+        return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("meetings_dir", nargs="?", default="examples/meetings", type=Path)
+    parser.add_argument("--minutes", nargs="+", type=float, default=[10.0, 60.0])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [measure(build_recording(args.meetings_dir, minutes, Path(tmp))) for minutes in args.minutes]
+    print(json.dumps({"backend": "pocketsphinx", "cpus": len(os.sched_getaffinity(0)), "runs": runs}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""The whisper backend on tiny random checkpoints saved like real ones (loaded by path)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from audio_tools.audio import load_audio, save_audio
+from audio_tools.errors import BackendUnavailableError, InvalidInputError
+from audio_tools.stt import STT_BACKENDS, transcribe
+from tests.helpers.tiny_whisper import build_tiny_whisper
+
+MEETINGS = Path(__file__).parents[2] / "examples" / "meetings"
+
+
+@pytest.fixture(scope="session")
+def tiny_whisper(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_whisper(tmp_path_factory.mktemp("tiny-whisper"))
+
+
+@pytest.fixture(scope="session")
+def tiny_whisper_words(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_whisper(tmp_path_factory.mktemp("tiny-whisper-words"), word_timestamps=True)
+
+
+@pytest.fixture(scope="session")
+def long_meeting(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both bundled meetings end to end: 79 s, three 30 s chunks and more."""
+    audio = np.concatenate([load_audio(MEETINGS / "design_review.flac"), load_audio(MEETINGS / "support_weekly.flac")])
+    return save_audio(audio, 16000, tmp_path_factory.mktemp("long") / "meetings.flac")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry() -> Iterator[None]:
+    STT_BACKENDS.clear()
+    yield
+    STT_BACKENDS.clear()
+
+
+@pytest.fixture
+def constructions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts ASR pipeline constructions."""
+    from transformers.pipelines.automatic_speech_recognition import AutomaticSpeechRecognitionPipeline
+
+    made: list[int] = []
+    original = AutomaticSpeechRecognitionPipeline.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        made.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AutomaticSpeechRecognitionPipeline, "__init__", counting)
+    return made
+
+
+def _check_times(segments: list[Any], duration: float) -> None:
+    previous = 0.0
+    for segment in segments:
+        assert previous <= segment.start <= segment.end <= duration
+        previous = segment.end
+
+
+def test_long_audio_is_chunked_and_batched_and_the_pipeline_built_once(
+    tiny_whisper: Path, long_meeting: Path, constructions: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDIO_TOOLS_WHISPER_BATCH_SIZE", "2")
+    spec = f"whisper:{tiny_whisper}"
+    backend: Any = STT_BACKENDS.get(spec)
+    batches: list[int] = []
+    generate = backend.pipe.model.generate
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        batches.append(int(kwargs["input_features"].shape[0]))
+        return generate(*args, **kwargs)
+
+    monkeypatch.setattr(backend.pipe.model, "generate", spy)
+    progress: list[tuple[float, float]] = []
+    first = transcribe(long_meeting, backend=spec, language="en", progress=lambda d, t: progress.append((d, t)))
+    second = transcribe(long_meeting, backend=spec)
+
+    assert constructions == [1]
+    assert batches == [2, 2, 2, 2]  # 79 s in 30 s chunks with 5 s strides: 4 chunks, 2 per batch, twice
+    for transcript in (first, second):
+        assert transcript.backend == "whisper"
+        assert transcript.model == str(tiny_whisper)
+        assert transcript.duration == pytest.approx(79.0, abs=0.1)
+        assert transcript.segments
+        _check_times(transcript.segments, transcript.duration)
+    assert first.language == "en"
+    assert progress[-1] == (first.duration, first.duration)
+
+
+def test_word_timestamps_become_segments_split_at_pauses(tiny_whisper_words: Path) -> None:
+    transcript = transcribe(MEETINGS / "support_weekly.flac", backend=f"whisper:{tiny_whisper_words}",
+                            task="translate")
+    assert transcript.language == "en"
+    _check_times(transcript.segments, transcript.duration)
+    assert any(segment.words for segment in transcript.segments)
+    for segment in transcript.segments:
+        _check_times(segment.words, transcript.duration)
+        assert segment.text == " ".join(w.text for w in segment.words)
+
+
+def test_a_directory_without_weights_says_how_to_get_them(tmp_path: Path) -> None:
+    with pytest.raises(BackendUnavailableError, match="hf download"):
+        transcribe(MEETINGS / "design_review.flac", backend=f"whisper:{tmp_path}")
+
+
+def test_an_uncached_hub_model_is_not_downloaded_offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(BackendUnavailableError, match="whisper-tiny"):
+        STT_BACKENDS.get("whisper:openai/whisper-tiny")
+
+
+def test_auto_picks_whisper_when_its_weights_are_local(tiny_whisper: Path, speech_wav: Path) -> None:
+    transcript = transcribe(speech_wav, backend=f"auto:{tiny_whisper}", language="de")
+    assert (transcript.backend, transcript.model) == ("whisper", str(tiny_whisper))
+
+
+def test_a_bad_batch_size_is_refused(tiny_whisper: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDIO_TOOLS_WHISPER_BATCH_SIZE", "zero")
+    with pytest.raises(InvalidInputError, match="AUDIO_TOOLS_WHISPER_BATCH_SIZE"):
+        STT_BACKENDS.get(f"whisper:{tiny_whisper}")
