@@ -120,6 +120,10 @@ def probe(path: str | os.PathLike[str], *, settings: Settings | None = None) -> 
         msg = f"{resolved.name} has no audio stream. Give a file with sound in it."
         raise InvalidAudioError(msg)
     stream = streams[0]
+    if not stream.get("channels") or not _number(stream.get("sample_rate")):
+        msg = (f"{resolved.name} does not hold decodable audio (no channels or sample rate in its "
+               f"{stream.get('codec_name', 'unknown')} stream); it is probably corrupt. Give another file.")
+        raise InvalidAudioError(msg)
     fmt = data.get("format", {})
     duration = _number(stream.get("duration")) or _number(fmt.get("duration")) or 0.0
     if duration > settings.max_duration_s:

@@ -24,6 +24,7 @@ __all__ = [
     "compile_graph",
     "ffmpeg_binary",
     "ffmpeg_command",
+    "graph_input",
     "input_args",
     "probe_json",
     "raw_input_args",
@@ -136,12 +137,25 @@ def probe_json(path: str | Path, *, timeout: float | None = None) -> dict[str, A
     return data
 
 
+def graph_input(path: str | Path, **options: Any) -> Any:
+    """An ffmpeg-python input for one local file, opened with the same whitelists as :func:`input_args`.
+
+    Args:
+        path: an existing local file.
+        **options: further per-input options, e.g. ``stream_loop=-1``.
+    """
+    import ffmpeg
+
+    *pairs, _, filename = input_args(path)
+    whitelists = {pairs[i].lstrip("-"): pairs[i + 1] for i in range(0, len(pairs), 2)}
+    return ffmpeg.input(filename, **whitelists, **options)
+
+
 def compile_graph(stream: Any) -> list[str]:
     """Arguments of an ffmpeg-python graph, without the program name.
 
-    Inputs in the graph must have been created with paths from :func:`input_args`
-    semantics (``file:`` absolute paths); the caller adds ``-protocol_whitelist`` and
-    ``-format_whitelist`` as global options before them.
+    Every input of the graph must come from :func:`graph_input`, so that each ``-i`` is an
+    absolute ``file:`` path preceded by its own protocol and format whitelists.
     """
     args: list[str] = stream.compile(cmd="ffmpeg")
     return args[1:]

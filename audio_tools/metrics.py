@@ -22,6 +22,7 @@ __all__ = [
     "EBUR128_FILTER",
     "band_rms_db",
     "ebur128_summary",
+    "integrated_loudness",
     "loudness",
     "normalise_words",
     "wer",
@@ -30,6 +31,7 @@ __all__ = [
 # framelog=verbose keeps the ten-per-second progress lines out of an info-level log, leaving
 # the summary printed when the filter closes.
 EBUR128_FILTER = "ebur128=peak=true:framelog=verbose"
+INTEGRATED_FILTER = "ebur128=framelog=verbose"  # no true peak: four times faster
 MIN_LOWPASS_HZ = 10.0
 MIN_WINDOW_S = 0.001
 MAX_LOWPASS_HZ = 20000.0
@@ -104,6 +106,18 @@ def loudness(
     args = [*_window_args(start, dur), *input_args(_existing(path)), "-map", "0:a:0",
             "-af", EBUR128_FILTER, "-f", "null", "-"]
     return ebur128_summary(_stderr_of(args, settings))
+
+
+def integrated_loudness(path: str | os.PathLike[str], *, settings: Settings | None = None) -> float:
+    """EBU R128 integrated loudness (LUFS) of a whole file, without the slower true-peak meter.
+
+    Raises:
+        InvalidInputError: no such file.
+        FFmpegError: the file does not decode.
+    """
+    args = [*input_args(_existing(path)), "-map", "0:a:0", "-af", INTEGRATED_FILTER, "-f", "null", "-"]
+    lufs, _ = ebur128_summary(_stderr_of(args, settings))
+    return lufs
 
 
 def band_rms_db(

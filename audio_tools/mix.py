@@ -1,19 +1,21 @@
 """Speech over a music bed, mixed so that the voice stays clear.
 
-The mix is two ffmpeg runs over the audio and a measurement of each input:
+The mix is a measurement of each input and two ffmpeg runs over the audio:
 
 1. The inputs' integrated loudness is measured (``ebur128``).
 2. *Premix*: the voice is brought to ``target_lufs`` and delayed by the intro; the music is
    looped or trimmed to intro + speech + outro, set ``music_gain_db`` relative to the voice,
-   faded in and out, and ducked under the voice by a sidechain compressor keyed by the
-   voice itself (started a moment early, released slowly, so the bed does not pump between
-   words). The compressor's dry/wet ``mix`` caps the duck at ``duck_db``: the bed is
-   lowered, never muted. Both are summed by ``amix`` without normalisation and the sum is
-   measured by ``ebur128`` in the same pass.
-3. *Master*: one gain brings the premix to ``target_lufs``, a limiter running at four times
-   the sample rate holds true peaks under ``true_peak_db``, and the result is encoded in
-   the output's format. The file written is measured; in the rare case the limiter or a
-   lossy encoder moved it out of tolerance, the master is rendered again with a correction.
+   faded in and out, and ducked under the voice by sidechain compressors keyed by the voice
+   itself (started a moment early, released slowly, so the bed does not pump between
+   words): by ``duck_db`` overall, and by ``voice_band_duck_db`` more in 300 Hz–4 kHz, where
+   music masks speech most. Each compressor's dry/wet ``mix`` caps its duck: the bed is
+   lowered, never muted. Voice and bed are summed by ``amix`` without normalisation and the
+   sum is measured by ``ebur128`` in the same pass.
+3. *Master*: one gain brings the premix to ``target_lufs``, an oversampled limiter holds
+   true peaks under ``true_peak_db``, and the result is encoded in the output's format and
+   metered (on its way to a lossless encoder; decoded again after a lossy one). In the rare
+   case the limiter or a lossy encoder left it out of tolerance, the master is rendered
+   again with a correction.
 
 Graphs are built with ffmpeg-python and run by :func:`audio_tools.ffmpeg.run_ffmpeg`; every
 number placed in them is range-checked and formatted here, and no caller text enters them.
@@ -29,9 +31,15 @@ from typing import Any
 
 from audio_tools.audio import OUTPUT_FORMATS, AudioInfo, probe
 from audio_tools.config import Settings
-from audio_tools.errors import InputTooLargeError, InvalidAudioError, InvalidInputError, OutputExistsError
-from audio_tools.ffmpeg import compile_graph, input_args, run_ffmpeg
-from audio_tools.metrics import ebur128_summary, loudness
+from audio_tools.errors import (
+    FFmpegError,
+    InputTooLargeError,
+    InvalidAudioError,
+    InvalidInputError,
+    OutputExistsError,
+)
+from audio_tools.ffmpeg import compile_graph, graph_input, run_ffmpeg
+from audio_tools.metrics import ebur128_summary, integrated_loudness, loudness
 from audio_tools.numbers import checked_number, decibels_to_gain, filter_number
 from audio_tools.paths import check_local_path
 from audio_tools.workspace import atomic_output
@@ -77,12 +85,16 @@ DUCK_RELEASE_MS = 600
 VOICE_BAND_SPLIT = "300 4000"  # Hz: acrossover's bands are below, between and above these
 
 # Mastering
-OVERSAMPLE = 4
+OVERSAMPLE_LOW_RATES = 4  # the limiter runs at this multiple of rates under HIGH_RATE...
+OVERSAMPLE_HIGH_RATES = 2  # ... and at this one from HIGH_RATE up (the result is measured anyway)
+HIGH_RATE = 32000
+LOSSLESS_SUFFIXES = frozenset({".wav", ".flac"})
 LIMITER_ATTACK_MS = 5
 LIMITER_RELEASE_MS = 50
-LIMITER_MARGIN_DB = 0.3  # under the true-peak ceiling, for the resampling back down
+LIMITER_MARGIN_DB = 0.3  # under the true-peak ceiling, for the resampling back down...
+LOSSY_MARGIN_DB = 1.0  # ... and more for lossy encoders, which add peaks of their own
 LOUDNESS_TOLERANCE_LU = 0.5
-MAX_MASTER_RENDERS = 3
+MAX_MASTER_RENDERS = 4
 
 
 @dataclass(frozen=True)
@@ -231,9 +243,8 @@ def mix_speech_over_music(
     """
     settings = settings if settings is not None else Settings.from_env()
     options = MixOptions(music_gain_db=music_gain_db, duck_db=duck_db, voice_band_duck_db=voice_band_duck_db,
-                         intro_s=intro_s, outro_s=outro_s,
-                         fade_s=fade_s, target_lufs=target_lufs, true_peak_db=true_peak_db,
-                         sample_rate=sample_rate)
+                         intro_s=intro_s, outro_s=outro_s, fade_s=fade_s, target_lufs=target_lufs,
+                         true_peak_db=true_peak_db, sample_rate=sample_rate)
     target = check_output_path(out, overwrite=overwrite)
     encoder = _encoder_options(target)
     with atomic_output(target, overwrite=overwrite) as partial:
@@ -242,17 +253,18 @@ def mix_speech_over_music(
             premix = Path(tmp) / "premix.wav"
             premix_lufs = _render_premix(plan, premix, settings)
             master_gain = plan.options.target_lufs - premix_lufs
-            ceiling = plan.options.true_peak_db - LIMITER_MARGIN_DB
+            ceiling = plan.options.true_peak_db - _peak_margin(target)
             for renders in range(1, MAX_MASTER_RENDERS + 1):
-                _render_master(premix, partial, plan, master_gain, ceiling, encoder, settings)
-                lufs, peak = loudness(partial, settings=settings)
-                loud_ok = abs(lufs - plan.options.target_lufs) <= LOUDNESS_TOLERANCE_LU
-                if (loud_ok and peak <= plan.options.true_peak_db) or renders == MAX_MASTER_RENDERS:
+                lufs, peak = _render_master(premix, partial, plan, master_gain, ceiling, encoder, settings)
+                overshoot = peak - plan.options.true_peak_db
+                loudness_error = plan.options.target_lufs - lufs
+                done = overshoot <= 0 and abs(loudness_error) <= LOUDNESS_TOLERANCE_LU
+                if done or renders == MAX_MASTER_RENDERS:
                     break
-                if not loud_ok:
-                    master_gain += plan.options.target_lufs - lufs
-                if peak > plan.options.true_peak_db:
-                    ceiling -= peak - plan.options.true_peak_db + 0.1
+                if overshoot > 0:  # peaks first: the limiter works harder as it goes lower
+                    ceiling -= 2 * overshoot + 0.1
+                else:
+                    master_gain += loudness_error
     return MixResult(
         path=target,
         duration_s=plan.total_samples / plan.rate,
@@ -321,7 +333,20 @@ def _plan(
 
 
 def _audible_loudness(info: AudioInfo, role: str, settings: Settings) -> float:
-    lufs, _ = loudness(info.path, settings=settings)
+    """The integrated loudness of a whole input, which must decode and be audible.
+
+    Raises:
+        InvalidAudioError: it has no samples, does not decode to the end, or is silent.
+    """
+    if not (info.duration > 0 and info.channels > 0 and info.sample_rate > 0):
+        msg = (f"The {role} file {info.path.name} holds no decodable audio ({info.codec}, {info.channels} "
+               f"channels, {info.duration:g} s). Give a valid audio file.")
+        raise InvalidAudioError(msg)
+    try:
+        lufs = integrated_loudness(info.path, settings=settings)
+    except FFmpegError as e:
+        msg = f"The {role} file {info.path.name} could not be decoded: {e} Give a valid audio file."
+        raise InvalidAudioError(msg) from e
     if not lufs > SILENCE_LUFS:
         msg = (f"The {role} file {info.path.name} is silent (or shorter than the 0.4 s loudness "
                f"meters need), so it cannot be levelled. Give audible {role}.")
@@ -334,10 +359,10 @@ def _render_premix(plan: _Plan, path: Path, settings: Settings) -> float:
     import ffmpeg
 
     rate = plan.rate
-    voice = _decoded(_graph_input(plan.speech.path), rate, plan.layout)
+    voice = _decoded(graph_input(plan.speech.path), rate, plan.layout)
     voice = voice.filter("volume", f"{filter_number(plan.speech_gain_db)}dB")
     intro = round(plan.options.intro_s * rate)
-    bed = _decoded(_graph_input(plan.music.path, loop=plan.music.duration * rate < plan.total_samples),
+    bed = _decoded(graph_input(plan.music.path, **({"stream_loop": -1} if plan.music.duration * rate < plan.total_samples else {})),
                    rate, plan.layout)
     bed = bed.filter("atrim", end_sample=plan.total_samples)
     bed = bed.filter("volume", f"{filter_number(plan.music_gain_db)}dB")
@@ -363,7 +388,8 @@ def _render_premix(plan: _Plan, path: Path, settings: Settings) -> float:
     voice = voice.filter("adelay", delays=f"{intro}S", all=1)
     mixed = _sum([bed, voice])
     metered = mixed.filter("ebur128", framelog="verbose")
-    graph = ffmpeg.output(metered, f"file:{path}", acodec="pcm_f32le", format="wav")
+    # rf64: a float WAV passes 4 GB after about 3 hours of 48 kHz stereo
+    graph = ffmpeg.output(metered, f"file:{path}", acodec="pcm_f32le", format="wav", rf64="auto")
     done = run_ffmpeg(compile_graph(graph), timeout=settings.ffmpeg_timeout_s, loglevel="info")
     lufs, _ = ebur128_summary(done.stderr.decode(errors="replace"))
     return lufs
@@ -377,22 +403,36 @@ def _render_master(
     ceiling_db: float,
     encoder: dict[str, str],
     settings: Settings,
-) -> None:
-    """Gain, a true-peak limiter (oversampled), and the output's encoder."""
+) -> tuple[float, float]:
+    """Gain, a true-peak limiter (oversampled), the output's encoder; the result's loudness and true peak.
+
+    Lossless output is metered on its way to the encoder; lossy output, whose peaks the
+    encoder moves, is decoded and metered afterwards.
+    """
     import ffmpeg
 
-    high = min(plan.rate * OVERSAMPLE, MAX_RATE)
+    high = min(plan.rate * (OVERSAMPLE_LOW_RATES if plan.rate < HIGH_RATE else OVERSAMPLE_HIGH_RATES), MAX_RATE)
     limit = decibels_to_gain(max(ceiling_db, -24.0))  # alimiter's floor
     stream = (
-        _graph_input(premix).audio
+        graph_input(premix).audio
         .filter("volume", f"{filter_number(gain_db)}dB")
         .filter("aresample", high)
         .filter("alimiter", limit=filter_number(limit), attack=LIMITER_ATTACK_MS,
                 release=LIMITER_RELEASE_MS, level=0, latency=1)
         .filter("aresample", plan.rate)
     )
+    lossless = path.suffix.lower() in LOSSLESS_SUFFIXES
+    if lossless:
+        stream = stream.filter("ebur128", peak="true", framelog="verbose")
     graph = ffmpeg.output(stream, f"file:{path}", **encoder).overwrite_output()
-    run_ffmpeg(compile_graph(graph), timeout=settings.ffmpeg_timeout_s)
+    done = run_ffmpeg(compile_graph(graph), timeout=settings.ffmpeg_timeout_s, loglevel="info" if lossless else "error")
+    if lossless:
+        return ebur128_summary(done.stderr.decode(errors="replace"))
+    return loudness(path, settings=settings)
+
+
+def _peak_margin(target: Path) -> float:
+    return LIMITER_MARGIN_DB if target.suffix.lower() in LOSSLESS_SUFFIXES else LOSSY_MARGIN_DB
 
 
 def _ducks(bed: Any, options: MixOptions) -> list[tuple[Any, float]]:
@@ -420,17 +460,6 @@ def _decoded(stream: Any, rate: int, layout: str) -> Any:
     return stream.audio.filter("aresample", rate).filter(
         "aformat", sample_fmts="flt", sample_rates=rate, channel_layouts=layout
     )
-
-
-def _graph_input(path: Path, *, loop: bool = False) -> Any:
-    """An ffmpeg-python input opened with the same whitelists as :func:`input_args`."""
-    import ffmpeg
-
-    *pairs, _, filename = input_args(path)
-    options: dict[str, Any] = {pairs[i].lstrip("-"): pairs[i + 1] for i in range(0, len(pairs), 2)}
-    if loop:
-        options["stream_loop"] = -1
-    return ffmpeg.input(filename, **options)
 
 
 def _encoder_options(target: Path) -> dict[str, str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from audio_tools.audio import save_audio
 from audio_tools.config import Settings
+from audio_tools.errors import InvalidInputError
 from audio_tools.mix import (
     DEFAULT_DUCK_DB,
     DEFAULT_INTRO_S,
@@ -119,6 +120,9 @@ def synthesize_story(
     settings = settings if settings is not None else Settings.from_env()
     options = MixOptions(music_gain_db=music_gain_db, duck_db=duck_db, intro_s=intro_s, outro_s=outro_s,
                          target_lufs=target_lufs)
+    if not isinstance(music_prompt, str) or not music_prompt.strip():  # before paying for speech
+        msg = "The music prompt is empty. Describe the music, e.g. 'calm piano and strings, slow'."
+        raise InvalidInputError(msg)
     if duration_s is not None:
         checked_number("duration_s", duration_s, MIN_MUSIC_S, settings.max_music_s, unit=" s")
     if out is not None:

@@ -6,8 +6,10 @@ Usage::
 
 Builds recordings of the given lengths by looping the meetings in ``MEETINGS_DIR`` (default
 ``examples/meetings``), transcribes each in a fresh child process and prints one JSON
-object: real-time factor (wall time / audio time) and the peak resident memory summed over
-the child and its worker processes (sampled every 50 ms). Goal: RTF ≤ 0.08 on two cores,
+object: real-time factor (wall time / audio time), CPU seconds of the whole process tree per
+audio second (``cpu_rtf``: divided by the cores, the RTF of an otherwise idle machine,
+whatever else runs now) and the peak resident memory summed over the child and its worker
+processes (sampled every 50 ms). Goal: RTF ≤ 0.08 on two cores,
 peak RSS ≤ 1 GB and about the same for 10 and 60 minutes.
 """
 
@@ -17,6 +19,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,6 +60,7 @@ def build_recording(meetings_dir: Path, minutes: float, folder: Path) -> Path:
 
 def measure(path: Path) -> dict[str, float]:
     """Transcribe ``path`` in a child process; its result plus the peak RSS of its process tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True)
     process = psutil.Process(child.pid)
     peak = 0
@@ -71,9 +75,12 @@ def measure(path: Path) -> dict[str, float]:
     if child.returncode != 0:
         msg = f"the transcription child failed (exit {child.returncode})"
         raise SystemExit(msg)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child and every process it waited for
+    cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     result = json.loads(out)
     return {"audio_min": round(result["duration_s"] / 60, 2), "wall_s": round(result["wall_s"], 1),
-            "rtf": round(result["wall_s"] / result["duration_s"], 4), "peak_rss_mb": round(peak / 2**20),
+            "rtf": round(result["wall_s"] / result["duration_s"], 4), "cpu_s": round(cpu_s, 1),
+            "cpu_rtf": round(cpu_s / result["duration_s"], 4), "peak_rss_mb": round(peak / 2**20),
             "segments": result["segments"], "words": result["words"]}
 
 

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from agents.cli import audio_files, clean
+from agents.cli import audio_files, clean, music, speak
+from agents.cli import mix as mix_cli
 
 app = typer.Typer(
     name="audio-agent",
@@ -54,6 +55,10 @@ def _main(
 app.command("probe")(audio_files.probe_command)
 app.command("convert")(audio_files.convert_command)
 app.command("clean")(clean.clean_command)
+app.command("speak")(speak.speak_command)
+app.command("music")(music.music_command)
+app.command("mix")(mix_cli.mix_command)
+app.command("story")(mix_cli.story_command)
 
 
 def main() -> None:

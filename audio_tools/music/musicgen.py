@@ -6,11 +6,13 @@ The model runs on CUDA in float16 when available (``AUDIO_TOOLS_DEVICE``), else 
 
 The duration becomes a number of audio frames at the codec's frame rate (50 per second
 for the released checkpoints), plus the codebook delay of MusicGen's token pattern. Up to
-the model's window (``AUDIO_TOOLS_MUSICGEN_WINDOW_S``, default 30 s: what the models
-were trained on) one generation does it. Longer music is made window by window: each
-window is prompted with the text and the last third of the audio so far (encoded by the
-model's own audio codec), so it continues the same music, and the stretch both versions
-share is joined with an equal-power crossfade (:mod:`audio_tools.music.crossfade`).
+the model's window (``AUDIO_TOOLS_MUSICGEN_WINDOW_S``, read when the backend is built;
+default 30 s, what the models were trained on) one generation does it. Longer music is
+made window by window: each window is prompted with the text and the last third of the
+audio so far (encoded by the model's own audio codec), so it continues the same music, and
+the last second of the stretch both versions share is joined with an equal-power
+crossfade (:mod:`audio_tools.music.crossfade`). Generation is seeded, one call at a time
+per loaded model, without disturbing torch's global random state.
 """
 
 from __future__ import annotations

@@ -130,7 +130,7 @@ class Arranger:
             root = _nearest(plan.tonic + chord[0], 50 if instrument == "piano" else 57)
             rising = [root + s - chord[0] for s in chord] + [root + 12 + s - chord[0] for s in chord]
             for i, k in enumerate(ARPEGGIO_ORDER):
-                bar.add(instrument, 0.5 * i, rising[min(k, len(rising) - 1)], 1.5, 0.75 if i % 2 else 0.9)
+                bar.add(instrument, 0.5 * i, rising[k], 1.5, 0.75 if i % 2 else 0.9)
             return
         pitches = _voicing(chord, plan.tonic, CENTERS[instrument])
         if instrument == "guitar":

@@ -190,6 +190,7 @@ def decode_block(pcm: bytes, offset: float) -> list[Word]:
     decoder = _load_decoder()
     with _decoder_lock:
         try:
+            decoder.reinit_feat()  # forget the last block's normalisation: results must not depend on order
             decoder.start_utt()
             decoder.process_raw(pcm, full_utt=True)
             decoder.end_utt()

@@ -3,7 +3,8 @@
 OpenAI when ``OPENAI_API_KEY`` or ``OPENAI_BASE_URL`` is set; otherwise offline: flite for
 English, espeak-ng for every other language. The language comes from the ``language``
 argument or, failing that, from the voice (a flite voice such as ``slt`` means English,
-an espeak voice such as ``cmn`` means that language).
+an espeak voice such as ``cmn`` means that language). The OpenAI-or-offline choice is made
+when ``auto`` is first used in a process (the registry keeps the result until ``clear()``).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import numpy as np
 
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError
+from audio_tools.music.hub import torch_device
 from audio_tools.registry import BackendSpec
 from audio_tools.tts.base import BaseBackend
 
@@ -78,27 +79,20 @@ class HFBackend(BaseBackend):
         return {"history_prompt": self.pipe.processor(text="", voice_preset=voice)["history_prompt"]}
 
 
-def _device(settings: Settings) -> str:
-    import torch
-
-    if settings.device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return settings.device
-
-
 def make(spec: BackendSpec, settings: Settings) -> HFBackend:
     """Factory for ``hf[:MODEL]``.
 
     Raises:
         BackendUnavailableError: the model is neither a directory nor in the local cache
-            (and cannot be downloaded), or is not a text-to-speech model.
+            (and cannot be downloaded), is not a text-to-speech model, or CUDA was asked
+            for and is missing.
     """
     from transformers import pipeline
 
     model = spec.model or DEFAULT_MODEL
     try:
         # "text-to-audio" is the canonical name of the "text-to-speech" task (one pipeline class)
-        pipe = pipeline("text-to-audio", model=model, device=_device(settings))
+        pipe = pipeline("text-to-audio", model=model, device=torch_device(settings))
     except (OSError, ValueError, KeyError) as e:
         msg = (f"Cannot load the text-to-speech model {model!r} ({e}). Give a directory saved with "
                f"save_pretrained, or download the model first (e.g. 'hf download {model}').")

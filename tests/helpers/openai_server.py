@@ -15,8 +15,8 @@ Endpoints:
   24 kHz mono, like OpenAI's). ``input`` over 4096 characters is a 400, as with OpenAI.
 
 Every request is recorded in :attr:`OpenAIServer.requests`; :meth:`OpenAIServer.fail_next`
-makes the next requests fail (to exercise retries); :meth:`OpenAIServer.add_route` adds more
-endpoints. Usage::
+makes the next requests fail (to exercise retries; they ask for a retry after 10 ms);
+:meth:`OpenAIServer.add_route` adds more endpoints. Usage::
 
     with OpenAIServer() as server:
         client = openai.OpenAI(base_url=server.base_url, api_key="test")
@@ -61,6 +61,8 @@ SPEECH_FORMATS: dict[str, tuple[list[str], str]] = {  # response_format -> (ffmp
     "pcm": (["-c:a", "pcm_s16le", "-f", "s16le"], "audio/pcm"),
 }
 SPEED_RANGE = (0.25, 4.0)
+RETRY_AFTER_MS = 10
+POLL_S = 0.05  # how often the serving thread checks for shutdown
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Response:
     status: int
     body: bytes
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def json(cls, data: Any, status: int = 200) -> Response:
@@ -143,7 +146,8 @@ class OpenAIServer:
         return f"http://{host!s}:{port}/v1"
 
     def start(self) -> OpenAIServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="openai-server", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(POLL_S,), name="openai-server",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -179,8 +183,10 @@ class OpenAIServer:
             failure = self._failures.pop(0) if self._failures else None
         if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
             return Response.error(401, "Incorrect API key provided.")
-        if failure is not None:
-            return Response.error(failure, "Injected failure; retry the request.")
+        if failure is not None:  # asks the client to retry after 10 ms, so tests do not sleep
+            response = Response.error(failure, "Injected failure; retry the request.")
+            response.headers["retry-after-ms"] = str(RETRY_AFTER_MS)
+            return response
         route = self._routes.get((request.method, request.path))
         if route is None:
             return Response.error(404, f"Unknown endpoint {request.method} {request.path}.")
@@ -200,7 +206,7 @@ class OpenAIServer:
             return Response.error(400, "The audio file could not be decoded or its format is not supported.",
                                   "file")
         duration = len(samples) / SAMPLE_RATE
-        segments = []
+        segments: list[dict[str, Any]] = []
         for i, burst in enumerate(speech_bursts(samples)):
             part = samples[int(burst.start * SAMPLE_RATE):int(burst.end * SAMPLE_RATE)]
             segments.append({
@@ -329,6 +335,8 @@ def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(response.body)
 
@@ -348,7 +356,8 @@ def _parse_body(request: RecordedRequest) -> None:
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.body)
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
             filename = part.get_filename()
             if filename is not None:
                 request.files[str(name)] = (filename, payload)

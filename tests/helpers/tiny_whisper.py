@@ -43,7 +43,11 @@ def build_tiny_whisper(folder: Path, *, word_timestamps: bool = False, seed: int
     tokenizer = WhisperTokenizer(vocab=vocab, merges=[], pad_token="<|endoftext|>", extra_special_tokens=specials)
     tokenizer.add_tokens([AddedToken(f"<|{i * 0.02:.2f}|>", normalized=False, special=False)
                           for i in range(TIMESTAMPS)])
-    ids = {token: tokenizer.convert_tokens_to_ids(token) for token in ["<|endoftext|>", *specials]}
+    ids: dict[str, int] = {}
+    for token in ["<|endoftext|>", *specials]:
+        token_id = tokenizer.convert_tokens_to_ids(token)
+        assert isinstance(token_id, int)
+        ids[token] = token_id
     end = ids["<|endoftext|>"]
 
     torch.manual_seed(seed)
@@ -54,16 +58,15 @@ def build_tiny_whisper(folder: Path, *, word_timestamps: bool = False, seed: int
         eos_token_id=end, decoder_start_token_id=ids["<|startoftranscript|>"],
     )
     model = WhisperForConditionalGeneration(config)
+    alignment = {"alignment_heads": [[0, 0], [0, 1]]} if word_timestamps else {}
     generation = GenerationConfig(
         decoder_start_token_id=ids["<|startoftranscript|>"], bos_token_id=end, eos_token_id=end, pad_token_id=end,
         no_timestamps_token_id=ids["<|notimestamps|>"], prev_sot_token_id=ids["<|startofprev|>"],
         lang_to_id={f"<|{code}|>": ids[f"<|{code}|>"] for code in LANGUAGES},
         task_to_id={"transcribe": ids["<|transcribe|>"], "translate": ids["<|translate|>"]},
         is_multilingual=True, max_initial_timestamp_index=50, max_length=MAX_LENGTH, num_beams=1,
-        begin_suppress_tokens=[end], suppress_tokens=[],
+        begin_suppress_tokens=[end], suppress_tokens=[], **alignment,
     )
-    if word_timestamps:
-        generation.alignment_heads = [[0, 0], [0, 1]]
     generation._from_model_config = False  # a saved generation config of its own, as real checkpoints have
     model.generation_config = generation
     folder.mkdir(parents=True, exist_ok=True)

@@ -145,3 +145,16 @@ def test_arranger_events_fall_in_their_bar() -> None:
         assert {e.instrument for e in events} >= {"guitar", "piano", "bass", "kick", "snare", "hat"}
         assert all(bar * bar_s <= e.time_s < (bar + 1) * bar_s for e in events)
         assert all(0.0 < e.velocity <= 1.05 for e in events)
+
+
+@pytest.mark.parametrize("prompt", ["calm piano, slow", "happy guitar", "dark pad", "romantic flute and strings"])
+def test_the_music_is_in_its_key(synth: SynthBackend, prompt: str) -> None:
+    samples = synth.generate(prompt, 8.0, seed=2).astype(np.float64)
+    plan = plan_music(prompt, 2)
+    power = np.abs(np.fft.rfft(samples * np.hanning(len(samples)))) ** 2
+    freq = np.fft.rfftfreq(len(samples), 1 / SR)
+    band = (freq > 60) & (freq < 2000)
+    pitch_class = np.round(69 + 12 * np.log2(freq[band] / 440)).astype(int) % 12
+    energy = np.bincount(pitch_class, weights=power[band], minlength=12)
+    in_scale = [(plan.tonic + step) % 12 for step in plan.scale]
+    assert energy[in_scale].sum() / energy.sum() > 0.9

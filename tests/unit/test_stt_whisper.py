@@ -94,9 +94,8 @@ def test_long_audio_is_chunked_and_batched_and_the_pipeline_built_once(
     assert progress[-1] == (first.duration, first.duration)
 
 
-def test_word_timestamps_become_segments_split_at_pauses(tiny_whisper_words: Path) -> None:
-    transcript = transcribe(MEETINGS / "support_weekly.flac", backend=f"whisper:{tiny_whisper_words}",
-                            task="translate")
+def test_word_timestamps_become_segments_split_at_pauses(tiny_whisper_words: Path, speech_wav: Path) -> None:
+    transcript = transcribe(speech_wav, backend=f"whisper:{tiny_whisper_words}", task="translate")
     assert transcript.language == "en"
     _check_times(transcript.segments, transcript.duration)
     assert any(segment.words for segment in transcript.segments)

@@ -1,0 +1,108 @@
+"""``audio-agent mix`` and ``audio-agent story``: a voice over music, mixed so it stays clear."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from agents.cli.common import emit, output_target, settings_of
+
+__all__ = ["mix_command", "story_command"]
+
+STDIN_MARK = "-"
+
+OutputOption = Annotated[
+    str, typer.Option("--output", "-o", help="The file to write; its suffix picks the format (wav, mp3...).")
+]
+IntroOption = Annotated[float | None, typer.Option("--intro", help="Seconds of music before the voice [3].")]
+OutroOption = Annotated[float | None, typer.Option("--outro", help="Seconds of music after the voice [3].")]
+MusicGainOption = Annotated[
+    float | None, typer.Option("--music-gain", help="The music's level in the intro, dB relative to the voice [-2].")
+]
+DuckOption = Annotated[
+    float | None, typer.Option("--duck", help="dB the music is lowered while the voice plays; 0 turns it off [14].")
+]
+LufsOption = Annotated[float | None, typer.Option("--lufs", help="Integrated loudness of the result, LUFS [-16].")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+def mix_command(
+    ctx: typer.Context,
+    speech: Annotated[str, typer.Argument(help="The voice: an audio file.")],
+    music: Annotated[str, typer.Argument(help="The music bed: an audio file (looped or trimmed to fit).")],
+    output: OutputOption,
+    intro: IntroOption = None,
+    outro: OutroOption = None,
+    music_gain: MusicGainOption = None,
+    duck: DuckOption = None,
+    fade: Annotated[float | None, typer.Option("--fade", help="Music fade in and out, seconds [1.5].")] = None,
+    lufs: LufsOption = None,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Mix SPEECH over MUSIC: music intro, music ducked under the voice, outro; -16 LUFS, peaks under -1 dBTP."""
+    from audio_tools.mix import mix_speech_over_music
+
+    target = output_target(output, force=force)
+    options = _given(music_gain_db=music_gain, duck_db=duck, intro_s=intro, outro_s=outro, fade_s=fade,
+                     target_lufs=lufs)
+    result = mix_speech_over_music(speech, music, target, **options, overwrite=force, settings=settings_of(ctx))
+    emit(_mix_data(result), as_json=as_json,
+         text=f"Wrote {result.path} ({result.duration_s:.2f} s, {result.integrated_lufs:.1f} LUFS, "
+              f"true peak {result.true_peak_db:.1f} dBTP).")
+
+
+def story_command(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The story; '-' reads it from standard input.")],
+    music_prompt: Annotated[
+        str, typer.Option("--music-prompt", "-m", help="What the music should be like, e.g. 'calm piano, slow'.")
+    ],
+    output: OutputOption,
+    tts: Annotated[
+        str | None, typer.Option("--tts", help="Speech backend spec, e.g. flite:slt, openai:tts-1 (default: auto).")
+    ] = None,
+    music: Annotated[
+        str | None, typer.Option("--music", help="Music backend spec: musicgen[:MODEL], synth, auto (default).")
+    ] = None,
+    voice: Annotated[str | None, typer.Option("--voice", help="A voice of the speech backend.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, max=2**31 - 1, help="Makes the music reproducible.")
+    ] = None,
+    intro: IntroOption = None,
+    outro: OutroOption = None,
+    music_gain: MusicGainOption = None,
+    duck: DuckOption = None,
+    lufs: LufsOption = None,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Read TEXT aloud over music generated from --music-prompt, mixed so the voice stays clear."""
+    from audio_tools.story import synthesize_story
+
+    target = output_target(output, force=force)
+    story = sys.stdin.read() if text == STDIN_MARK else text
+    options = _given(intro_s=intro, outro_s=outro, music_gain_db=music_gain, duck_db=duck, target_lufs=lufs)
+    result = synthesize_story(story, music_prompt, voice=voice, tts=tts, music=music, seed=seed, out=target,
+                              overwrite=force, settings=settings_of(ctx), **options)
+    data = {"speech_s": round(result.speech_s, 3), "music_s": round(result.music_s, 3),
+            "tts_backend": result.tts_backend, "voice": result.voice, "music_backend": result.music_backend,
+            "seed": result.seed, **_mix_data(result.mix)}
+    emit(data, as_json=as_json,
+         text=f"Wrote {result.path} ({result.duration_s:.2f} s; voice {result.tts_backend}/{result.voice}, "
+              f"music {result.music_backend} seed {result.seed}; {result.mix.integrated_lufs:.1f} LUFS).")
+
+
+def _given(**options: float | None) -> dict[str, Any]:
+    """The options given on the command line; the library's defaults stand for the rest."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def _mix_data(result: Any) -> dict[str, Any]:
+    return {"path": str(result.path), "duration": round(result.duration_s, 3),
+            "integrated_lufs": result.integrated_lufs, "true_peak_db": result.true_peak_db,
+            "sample_rate": result.sample_rate, "channels": result.channels,
+            "speech_start": round(result.speech_start_s, 3), "speech_end": round(result.speech_end_s, 3)}

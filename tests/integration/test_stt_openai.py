@@ -1,0 +1,117 @@
+"""The openai backend with the real ``openai`` client against the loopback OpenAI-compatible server.
+
+The server finds speech bursts by energy in each upload and answers ``verbose_json`` with
+their times relative to that upload, so merged times are right only if every part's offset
+is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from audio_tools.audio import probe
+from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
+from audio_tools.stt import STT_BACKENDS, transcribe
+from audio_tools.stt.openai import UNTIMED_PART_S, UPLOAD_LIMIT_ENV
+from tests.helpers.openai_server import OpenAIServer, use_openai_env
+
+MEETINGS = Path(__file__).parents[2] / "examples" / "meetings"
+TRUTH = json.loads((MEETINGS / "truth.json").read_text())
+TRANSCRIPTIONS = "/v1/audio/transcriptions"
+SMALL_LIMIT = 600_000  # bytes: under the 660 kB design review, parts of at most ~18 s
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+    with OpenAIServer(api_key="sk-test") as running:
+        use_openai_env(running, monkeypatch)
+        STT_BACKENDS.clear()  # backends hold a client made for the previous server
+        yield running
+    STT_BACKENDS.clear()
+
+
+def test_a_long_meeting_is_split_at_silences_and_times_merge_back(
+    server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(UPLOAD_LIMIT_ENV, str(SMALL_LIMIT))
+    path = MEETINGS / "design_review.flac"
+    assert probe(path).size_bytes > SMALL_LIMIT
+    seen: list[float] = []
+    transcript = transcribe(path, backend="openai", progress=lambda done, total: seen.append(done))
+
+    uploads = server.requests_to(TRANSCRIPTIONS)
+    assert len(uploads) >= 3
+    assert all(len(r.files["file"][1]) <= SMALL_LIMIT for r in uploads)
+    assert {r.fields["response_format"] for r in uploads} == {"verbose_json"}
+    assert (transcript.backend, transcript.model) == ("openai", "whisper-1")
+    assert seen[-1] == pytest.approx(transcript.duration)
+
+    turns = TRUTH["design_review"]["turns"]
+    starts = [s.start for s in transcript.segments]
+    ends = [s.end for s in transcript.segments]
+    for turn in turns:  # every turn starts and ends where a segment does
+        assert min(abs(turn["start"] - t) for t in starts) <= 0.5, turn
+        assert min(abs(turn["end"] - t) for t in ends) <= 0.5, turn
+    for segment in transcript.segments:  # and no segment crosses a turn boundary
+        assert any(t["start"] - 0.5 <= segment.start and segment.end <= t["end"] + 0.5 for t in turns), segment
+
+
+def test_a_file_under_the_limit_is_sent_as_it_is(server: OpenAIServer) -> None:
+    path = MEETINGS / "support_weekly.flac"
+    transcript = transcribe(path, backend="openai:whisper-1", language="en")
+
+    [upload] = server.requests_to(TRANSCRIPTIONS)
+    assert upload.files["file"][1] == path.read_bytes()
+    assert upload.fields["language"] == "en"
+    assert upload.headers["authorization"] == "Bearer sk-test"
+    assert len(transcript.segments) >= len(TRUTH["support_weekly"]["turns"])
+    assert transcript.language == "en"
+
+
+def test_failures_are_retried(server: OpenAIServer) -> None:
+    server.fail_next(2, status=503)
+    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai")
+    assert len(server.requests_to(TRANSCRIPTIONS)) == 3
+    assert transcript.segments
+
+
+def test_persistent_failures_become_a_backend_error(server: OpenAIServer) -> None:
+    server.fail_next(10, status=500)
+    with pytest.raises(BackendError, match="500"):
+        transcribe(MEETINGS / "support_weekly.flac", backend="openai")
+
+
+def test_models_without_timestamps_get_one_segment_per_short_part(server: OpenAIServer) -> None:
+    transcript = transcribe(MEETINGS / "design_review.flac", backend="openai:gpt-4o-transcribe")
+    uploads = server.requests_to(TRANSCRIPTIONS)
+    assert len(uploads) == len(transcript.segments) >= 2
+    assert {r.fields["response_format"] for r in uploads} == {"json"}
+    assert all(s.end - s.start <= UNTIMED_PART_S for s in transcript.segments)
+    assert transcript.segments[-1].end == pytest.approx(transcript.duration)
+
+
+@pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")  # the endpoint closes in 2027
+def test_translation_uses_the_translations_endpoint(server: OpenAIServer) -> None:
+    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai", task="translate")
+    assert len(server.requests_to("/v1/audio/translations")) == 1
+    assert transcript.language == "en"
+    with pytest.raises(InvalidInputError, match="whisper-1"):
+        transcribe(MEETINGS / "support_weekly.flac", backend="openai:gpt-4o-transcribe", task="translate")
+
+
+def test_a_wrong_key_says_what_to_set(server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
+    STT_BACKENDS.clear()
+    with pytest.raises(BackendUnavailableError, match="OPENAI_API_KEY"):
+        transcribe(MEETINGS / "support_weekly.flac", backend="openai")
+
+
+def test_no_key_at_all_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    STT_BACKENDS.clear()
+    with pytest.raises(BackendUnavailableError, match="OPENAI_API_KEY"):
+        STT_BACKENDS.get("openai")
