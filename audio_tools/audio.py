@@ -32,6 +32,7 @@ from audio_tools.ffmpeg import (
     raw_input_args,
     run_ffmpeg,
 )
+from audio_tools.outputs import OUTPUT_FORMATS, encoder_args
 from audio_tools.paths import check_local_path, existing_file
 from audio_tools.workspace import atomic_output
 
@@ -44,6 +45,7 @@ __all__ = [
     "convert",
     "decode_base64",
     "load_audio",
+    "local_file",
     "probe",
     "save_audio",
     "stream_audio",
@@ -62,14 +64,6 @@ DURATION_SLACK_S = 1.0
 # channels come out 3 dB louder than either, past 1.0 near full scale. Capping the mixing
 # matrix at 1 makes mono the mean of the channels, as with 16-bit output.
 DOWNMIX_ARGS = ["-rematrix_maxval", "1.0"]
-# Encoder arguments per output suffix.
-OUTPUT_FORMATS: dict[str, list[str]] = {
-    ".wav": ["-c:a", "pcm_s16le", "-f", "wav"],
-    ".flac": ["-c:a", "flac", "-f", "flac"],
-    ".mp3": ["-c:a", "libmp3lame", "-q:a", "2", "-f", "mp3"],
-    ".ogg": ["-c:a", "libvorbis", "-q:a", "5", "-f", "ogg"],
-    ".m4a": ["-c:a", "aac", "-b:a", "160k", "-f", "ipod"],
-}
 
 AudioSource = str | os.PathLike[str] | bytes | bytearray
 
@@ -187,7 +181,7 @@ def load_audio(source: AudioSource, sr: int = SAMPLE_RATE, *, settings: Settings
     """
     settings = settings if settings is not None else Settings.from_env()
     rate = _sample_rate(sr)
-    with _local_file(source, settings) as path:
+    with local_file(source, settings) as path:
         probe(path, settings=settings)
         done = run_ffmpeg(_decode_args(path, rate, settings), timeout=settings.ffmpeg_timeout_s)
         samples = np.frombuffer(done.stdout, dtype=np.float32).copy()
@@ -219,7 +213,7 @@ def stream_audio(
     settings = settings if settings is not None else Settings.from_env()
     rate = _sample_rate(sr)
     block_bytes = max(1, round(block_s * rate)) * BYTES_PER_SAMPLE
-    with _local_file(source, settings) as path:
+    with local_file(source, settings) as path:
         probe(path, settings=settings)
         command = ffmpeg_command(_decode_args(path, rate, settings))
         with tempfile.TemporaryFile() as stderr:
@@ -278,7 +272,7 @@ def save_audio(
     """
     settings = settings if settings is not None else Settings.from_env()
     target = check_local_path(path).absolute()
-    encoder = _encoder_args(target)
+    encoder = encoder_args(target)
     rate = _sample_rate(sr)
     data = np.asarray(samples, dtype=np.float32)
     channels = 1 if data.ndim == 1 else data.shape[-1]
@@ -318,7 +312,7 @@ def convert(
     settings = settings if settings is not None else Settings.from_env()
     info = probe(src, settings=settings)
     target = check_local_path(dst).absolute()
-    encoder = _encoder_args(target)
+    encoder = encoder_args(target)
     shape: list[str] = []
     if sr is not None:
         shape += ["-ar", str(_sample_rate(sr))]
@@ -371,18 +365,16 @@ def _duration_text(seconds: float) -> str:
     return f"{seconds:.4g} s"
 
 
-def _encoder_args(target: Path) -> list[str]:
-    try:
-        return OUTPUT_FORMATS[target.suffix.lower()]
-    except KeyError:
-        known = ", ".join(OUTPUT_FORMATS)
-        msg = f"Cannot write {target.name!r}: unknown audio format. Use one of {known}."
-        raise InvalidInputError(msg) from None
-
-
 @contextlib.contextmanager
-def _local_file(source: AudioSource, settings: Settings) -> Iterator[Path]:
-    """A path to decode: the path given, or the bytes written to a private temp file."""
+def local_file(source: AudioSource, settings: Settings) -> Iterator[Path]:
+    """A path to decode: the path given, or the bytes written to a private temp file.
+
+    Raises:
+        InvalidAudioError: empty bytes.
+        InputTooLargeError: bytes over ``settings.max_input_bytes``.
+        PathNotAllowedError: a URL, protocol or playlist path.
+        InvalidInputError: no such file.
+    """
     if isinstance(source, bytes | bytearray):
         if not source:
             msg = "The audio data is empty (0 bytes). Give the bytes of an audio file."

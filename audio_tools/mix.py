@@ -29,19 +29,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audio_tools.audio import OUTPUT_FORMATS, AudioInfo, probe
+from audio_tools.audio import AudioInfo, probe
 from audio_tools.config import Settings
 from audio_tools.errors import (
     FFmpegError,
     InputTooLargeError,
     InvalidAudioError,
     InvalidInputError,
-    OutputExistsError,
 )
 from audio_tools.ffmpeg import compile_graph, graph_input, run_ffmpeg
 from audio_tools.metrics import ebur128_summary, integrated_loudness, loudness
 from audio_tools.numbers import checked_number, decibels_to_gain, filter_number
-from audio_tools.paths import check_local_path
+from audio_tools.outputs import check_output_path, encoder_args
 from audio_tools.workspace import atomic_output
 
 __all__ = [
@@ -281,22 +280,6 @@ def mix_speech_over_music(
     )
 
 
-def check_output_path(out: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """``out`` as an absolute path, refused before any work when it cannot be written.
-
-    Raises:
-        PathNotAllowedError: a URL, protocol or playlist name.
-        InvalidInputError: an unknown format (suffix).
-        OutputExistsError: it exists and ``overwrite`` is false.
-    """
-    target = check_local_path(out).absolute()
-    _encoder_options(target)
-    if target.exists() and not overwrite:
-        msg = f"{target} already exists; choose another name (or pass --force on the command line)."
-        raise OutputExistsError(msg)
-    return target
-
-
 def _plan(
     speech: str | os.PathLike[str],
     music: str | os.PathLike[str],
@@ -362,8 +345,8 @@ def _render_premix(plan: _Plan, path: Path, settings: Settings) -> float:
     voice = _decoded(graph_input(plan.speech.path), rate, plan.layout)
     voice = voice.filter("volume", f"{filter_number(plan.speech_gain_db)}dB")
     intro = round(plan.options.intro_s * rate)
-    bed = _decoded(graph_input(plan.music.path, **({"stream_loop": -1} if plan.music.duration * rate < plan.total_samples else {})),
-                   rate, plan.layout)
+    loop = {"stream_loop": -1} if plan.music.duration * rate < plan.total_samples else {}
+    bed = _decoded(graph_input(plan.music.path, **loop), rate, plan.layout)
     bed = bed.filter("atrim", end_sample=plan.total_samples)
     bed = bed.filter("volume", f"{filter_number(plan.music_gain_db)}dB")
     fade = round(plan.options.fade_s * rate)
@@ -463,10 +446,6 @@ def _decoded(stream: Any, rate: int, layout: str) -> Any:
 
 
 def _encoder_options(target: Path) -> dict[str, str]:
-    """The encoder arguments for ``target``'s suffix (shared with :mod:`audio_tools.audio`)."""
-    try:
-        args = OUTPUT_FORMATS[target.suffix.lower()]
-    except KeyError:
-        msg = f"Cannot write {target.name!r}: use a suffix of {', '.join(OUTPUT_FORMATS)}."
-        raise InvalidInputError(msg) from None
+    """The encoder arguments for ``target``'s suffix as ffmpeg-python output options."""
+    args = encoder_args(target)
     return {args[i].lstrip("-"): args[i + 1] for i in range(0, len(args), 2)}

@@ -11,9 +11,9 @@ import os
 import re
 from pathlib import Path
 
-from audio_tools.errors import InvalidInputError, PathNotAllowedError
+from audio_tools.errors import InvalidInputError, OutputExistsError, PathNotAllowedError
 
-__all__ = ["PLAYLIST_SUFFIXES", "check_local_path", "existing_file", "refuse_playlist_content"]
+__all__ = ["PLAYLIST_SUFFIXES", "check_local_path", "check_output_file", "existing_file", "refuse_playlist_content"]
 
 PLAYLIST_SUFFIXES = frozenset({".m3u", ".m3u8", ".pls", ".xspf", ".asx", ".wpl", ".ffconcat", ".sdp"})
 PLAYLIST_MAGIC = (b"#EXTM3U", b"ffconcat", b"[playlist]", b"<?xml", b"<asx", b"v=0")
@@ -50,6 +50,27 @@ def check_local_path(path: str | os.PathLike[str]) -> Path:
         msg = f"{candidate.name!r} is a playlist; give the audio file it points to instead."
         raise PathNotAllowedError(msg)
     return candidate
+
+
+def check_output_file(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """``path`` as an absolute local path that a new file (of any kind) can be written to.
+
+    Raises:
+        PathNotAllowedError: a URL, protocol or playlist name (see :func:`check_local_path`).
+        OutputExistsError: it exists and ``overwrite`` is false.
+        InvalidInputError: it is a directory, or its folder does not exist.
+    """
+    target = check_local_path(path).absolute()
+    if target.exists() and not overwrite:
+        msg = f"{target} already exists; choose another name (or pass --force on the command line)."
+        raise OutputExistsError(msg)
+    if target.is_dir():
+        msg = f"{target} is a directory; give a file name."
+        raise InvalidInputError(msg)
+    if not target.parent.is_dir():
+        msg = f"The folder {target.parent} does not exist; create it first."
+        raise InvalidInputError(msg)
+    return target
 
 
 def existing_file(path: Path) -> Path:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from audio_tools.audio import save_audio
 from audio_tools.config import Settings
-from audio_tools.errors import InvalidInputError
 from audio_tools.mix import (
     DEFAULT_DUCK_DB,
     DEFAULT_INTRO_S,
@@ -24,11 +23,10 @@ from audio_tools.mix import (
     DEFAULT_TARGET_LUFS,
     MixOptions,
     MixResult,
-    check_output_path,
     mix_speech_over_music,
 )
 from audio_tools.numbers import checked_number
-from audio_tools.workspace import Workspace
+from audio_tools.outputs import output_path
 
 __all__ = ["MIN_MUSIC_S", "StoryResult", "synthesize_story"]
 
@@ -114,22 +112,16 @@ def synthesize_story(
         BackendError: a backend failed.
         OperationCancelledError: ``cancel`` was set.
     """
-    from audio_tools.music import generate_music
+    from audio_tools.music import checked_prompt, generate_music
     from audio_tools.tts import synthesize
 
     settings = settings if settings is not None else Settings.from_env()
     options = MixOptions(music_gain_db=music_gain_db, duck_db=duck_db, intro_s=intro_s, outro_s=outro_s,
                          target_lufs=target_lufs)
-    if not isinstance(music_prompt, str) or not music_prompt.strip():  # before paying for speech
-        msg = "The music prompt is empty. Describe the music, e.g. 'calm piano and strings, slow'."
-        raise InvalidInputError(msg)
+    checked_prompt(music_prompt, settings)  # before paying for speech
     if duration_s is not None:
         checked_number("duration_s", duration_s, MIN_MUSIC_S, settings.max_music_s, unit=" s")
-    if out is not None:
-        target = check_output_path(out, overwrite=overwrite)
-    else:
-        target = check_output_path(Workspace(settings=settings).new_output(f".{format.lower().lstrip('.')}",
-                                                                            stem="story"))
+    target = output_path(out, format=format, stem="story", overwrite=overwrite, settings=settings)
     speech = synthesize(text, voice=voice, backend=tts, settings=settings, cancel=cancel)
     needed = options.intro_s + speech.duration + options.outro_s
     length = duration_s if duration_s is not None else max(MIN_MUSIC_S, min(needed, settings.max_music_s))

@@ -21,6 +21,7 @@ import pytest
 
 from audio_tools.audio import save_audio
 from audio_tools.config import ENV_PREFIX, Settings
+from audio_tools.tts import TTS_BACKENDS
 from audio_tools.workspace import Workspace
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -57,6 +58,19 @@ def _no_audio_tools_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(ENV_PREFIX):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def offline_tts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No OpenAI configured (``auto`` speaks offline) and text-to-speech backends built afresh.
+
+    Use it for a whole module with ``pytestmark = pytest.mark.usefixtures("offline_tts")``.
+    """
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    TTS_BACKENDS.clear()
+    yield
+    TTS_BACKENDS.clear()
 
 
 @pytest.fixture

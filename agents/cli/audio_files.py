@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from agents.cli.common import emit, output_target, settings_of
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+from agents.cli.common import ForceOption, JsonOption, emit, settings_of
 
 
 def probe_command(
@@ -36,14 +34,15 @@ def convert_command(
     channels: Annotated[
         int | None, typer.Option("--channels", min=1, max=8, help="Mix to this many channels.")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Convert an audio file to wav, flac, mp3, ogg or m4a."""
     from audio_tools.audio import convert, probe
+    from audio_tools.outputs import check_output_path
 
     settings = settings_of(ctx)
-    target = output_target(output, force=force)
+    target = check_output_path(output, overwrite=force)
     convert(source, target, sr=sample_rate, channels=channels, overwrite=force, settings=settings)
     info = probe(target, settings=settings)
     emit(asdict(info), as_json=as_json, text=f"Wrote {target} ({info.duration:.2f} s, {info.codec}).")

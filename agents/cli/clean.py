@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from agents.cli.audio_files import JsonOption
-from agents.cli.common import emit, settings_of
+from agents.cli.common import JsonOption, emit, settings_of
 
 SECONDS_PER_DAY = 86400.0
 

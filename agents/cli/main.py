@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from agents.cli import audio_files, clean, music, speak
+from agents.cli import audio_files, clean, music, speak, transcribe
 from agents.cli import mix as mix_cli
 
 app = typer.Typer(
@@ -54,12 +54,12 @@ def _main(
 
 app.command("probe")(audio_files.probe_command)
 app.command("convert")(audio_files.convert_command)
-app.command("clean")(clean.clean_command)
+app.command("transcribe")(transcribe.transcribe_command)
 app.command("speak")(speak.speak_command)
 app.command("music")(music.music_command)
 app.command("mix")(mix_cli.mix_command)
 app.command("story")(mix_cli.story_command)
-
+app.command("clean")(clean.clean_command)
 
 def main() -> None:
     """Entry point of the ``audio-agent`` script: errors become one line and exit code 1."""

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 
-from agents.cli.common import emit, output_target, settings_of
+from agents.cli.common import ForceOption, JsonOption, OutputOption, emit, read_text, settings_of
 
 __all__ = ["mix_command", "story_command"]
 
-STDIN_MARK = "-"
-
-OutputOption = Annotated[
-    str, typer.Option("--output", "-o", help="The file to write; its suffix picks the format (wav, mp3...).")
-]
 IntroOption = Annotated[float | None, typer.Option("--intro", help="Seconds of music before the voice [3].")]
 OutroOption = Annotated[float | None, typer.Option("--outro", help="Seconds of music after the voice [3].")]
 MusicGainOption = Annotated[
@@ -25,8 +19,6 @@ DuckOption = Annotated[
     float | None, typer.Option("--duck", help="dB the music is lowered while the voice plays; 0 turns it off [14].")
 ]
 LufsOption = Annotated[float | None, typer.Option("--lufs", help="Integrated loudness of the result, LUFS [-16].")]
-ForceOption = Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
 def mix_command(
@@ -45,8 +37,9 @@ def mix_command(
 ) -> None:
     """Mix SPEECH over MUSIC: music intro, music ducked under the voice, outro; -16 LUFS, peaks under -1 dBTP."""
     from audio_tools.mix import mix_speech_over_music
+    from audio_tools.outputs import check_output_path
 
-    target = output_target(output, force=force)
+    target = check_output_path(output, overwrite=force)
     options = _given(music_gain_db=music_gain, duck_db=duck, intro_s=intro, outro_s=outro, fade_s=fade,
                      target_lufs=lufs)
     result = mix_speech_over_music(speech, music, target, **options, overwrite=force, settings=settings_of(ctx))
@@ -81,10 +74,11 @@ def story_command(
     as_json: JsonOption = False,
 ) -> None:
     """Read TEXT aloud over music generated from --music-prompt, mixed so the voice stays clear."""
+    from audio_tools.outputs import check_output_path
     from audio_tools.story import synthesize_story
 
-    target = output_target(output, force=force)
-    story = sys.stdin.read() if text == STDIN_MARK else text
+    target = check_output_path(output, overwrite=force)
+    story = read_text(text)
     options = _given(intro_s=intro, outro_s=outro, music_gain_db=music_gain, duck_db=duck, target_lufs=lufs)
     result = synthesize_story(story, music_prompt, voice=voice, tts=tts, music=music, seed=seed, out=target,
                               overwrite=force, settings=settings_of(ctx), **options)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agents.cli.common import emit, output_target, settings_of
+from agents.cli.common import ForceOption, JsonOption, OutputOption, emit, settings_of
 
 __all__ = ["music_command"]
 
@@ -17,7 +17,7 @@ __all__ = ["music_command"]
 def music_command(
     ctx: typer.Context,
     prompt: Annotated[str, typer.Argument(help="What the music should be like, e.g. 'calm piano and strings, slow'.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="The file to write; its suffix picks the format.")],
+    output: OutputOption,
     duration: Annotated[float, typer.Option("--duration", "-d", help="Length in seconds.")] = 30.0,
     music: Annotated[
         str | None,
@@ -26,19 +26,16 @@ def music_command(
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Reproduce a result: same prompt, length, backend "
                                                             "and seed give the same music.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Compose DURATION seconds of instrumental music from PROMPT (offline with the synth backend)."""
-    from audio_tools.audio import OUTPUT_FORMATS, save_audio
-    from audio_tools.errors import InvalidInputError
+    from audio_tools.audio import save_audio
     from audio_tools.music import generate_music
+    from audio_tools.outputs import check_output_path
 
     settings = settings_of(ctx)
-    target = output_target(output, force=force)
-    if target.suffix.lower() not in OUTPUT_FORMATS:  # refused before spending time on generation
-        msg = f"Cannot write {target.name!r}: use a suffix of {', '.join(OUTPUT_FORMATS)}."
-        raise InvalidInputError(msg)
+    target = check_output_path(output, overwrite=force)
     with _progress_bar(enabled=not as_json and sys.stderr.isatty()) as progress:
         made = generate_music(prompt, duration, backend=music, seed=seed, progress=progress, settings=settings)
     path = save_audio(made.samples, made.sample_rate, target, overwrite=force, settings=settings)

@@ -30,8 +30,9 @@ from audio_tools.config import Settings
 from audio_tools.errors import BackendError, InputTooLargeError, InvalidInputError
 from audio_tools.music.base import Music, MusicBackend, Progress, sample_count
 from audio_tools.registry import BackendRegistry
+from audio_tools.text_input import checked_text
 
-__all__ = ["MUSIC_BACKENDS", "Music", "MusicBackend", "Progress", "generate_music", "text_to_music"]
+__all__ = ["MUSIC_BACKENDS", "Music", "MusicBackend", "Progress", "checked_prompt", "generate_music", "text_to_music"]
 
 MUSIC_BACKENDS: BackendRegistry[MusicBackend] = BackendRegistry("text-to-music")
 MUSIC_BACKENDS.register("musicgen", "audio_tools.music.musicgen:make",
@@ -109,28 +110,33 @@ def text_to_music(
         The written file.
 
     Raises:
-        OutputExistsError: ``path`` exists.
+        OutputExistsError: ``path`` exists (checked before generating).
+        InvalidInputError: ``path`` has an unknown suffix, is a directory or has no folder.
         (and everything :func:`generate_music` raises)
     """
     from audio_tools.audio import save_audio
-    from audio_tools.workspace import Workspace
+    from audio_tools.outputs import output_path
 
     settings = settings if settings is not None else Settings.from_env()
-    target = Path(path) if path is not None else Workspace(settings=settings).new_output(".wav", stem="music")
+    target = output_path(path, stem="music", settings=settings)
     music = generate_music(prompt, duration_s, backend=backend, seed=seed, settings=settings)
     return save_audio(music.samples, music.sample_rate, target, settings=settings)
 
 
+def checked_prompt(prompt: str, settings: Settings) -> str:
+    """``prompt`` stripped, once known to be a non-empty description within ``settings.max_text_chars``.
+
+    Raises:
+        InvalidInputError: an empty prompt.
+        InputTooLargeError: a prompt over the cap.
+    """
+    return checked_text(prompt, settings, what="The music prompt",
+                        empty_hint="Describe the music, e.g. 'calm piano and strings, slow'.")
+
+
 def _check_request(prompt: str, duration_s: float, seed: int | None, settings: Settings) -> str:
     """The stripped prompt, after checking every argument."""
-    if not isinstance(prompt, str) or not prompt.strip():
-        msg = "The music prompt is empty. Describe the music, e.g. 'calm piano and strings, slow'."
-        raise InvalidInputError(msg)
-    text = prompt.strip()
-    if len(text) > settings.max_text_chars:
-        msg = (f"The music prompt has {len(text)} characters, over the limit of {settings.max_text_chars}. "
-               f"Describe the music in a sentence or two.")
-        raise InputTooLargeError(msg)
+    text = checked_prompt(prompt, settings)
     if isinstance(duration_s, bool) or not isinstance(duration_s, (int, float)) or not math.isfinite(duration_s):
         msg = f"The music duration must be a number of seconds, got {duration_s!r}."
         raise InvalidInputError(msg)

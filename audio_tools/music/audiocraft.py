@@ -19,8 +19,9 @@ import numpy as np
 
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError
+from audio_tools.hub import torch_device
 from audio_tools.music.base import Progress, sample_count
-from audio_tools.music.hub import missing_weights_message, torch_device
+from audio_tools.music.hub import missing_weights_message
 from audio_tools.registry import BackendSpec
 
 __all__ = ["CHECKPOINTS", "INSTALL_HINT", "AudiocraftBackend", "make"]

@@ -35,9 +35,10 @@ from transformers import (
 
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
+from audio_tools.hub import local_folder, torch_device, torch_dtype
 from audio_tools.music.base import Progress, sample_count
 from audio_tools.music.crossfade import join_with_crossfade
-from audio_tools.music.hub import DEFAULT_MUSICGEN_MODEL, local_folder, missing_weights_message, torch_device
+from audio_tools.music.hub import DEFAULT_MUSICGEN_MODEL, missing_weights_message
 from audio_tools.registry import BackendSpec
 
 __all__ = ["DEFAULT_WINDOW_S", "WINDOW_ENV", "MusicgenBackend", "Window", "make", "plan_windows"]
@@ -185,9 +186,8 @@ def make(spec: BackendSpec, settings: Settings) -> MusicgenBackend:
     folder = local_folder(model_name)
     source = str(folder) if folder is not None else model_name
     device = torch_device(settings)
-    dtype = torch.float16 if device == "cuda" else torch.float32
     try:
-        model: Any = MusicgenForConditionalGeneration.from_pretrained(source, dtype=dtype)
+        model: Any = MusicgenForConditionalGeneration.from_pretrained(source, dtype=torch_dtype(device))
         processor = AutoProcessor.from_pretrained(source)
     except (OSError, ValueError) as e:
         raise BackendUnavailableError(missing_weights_message(model_name, e)) from e

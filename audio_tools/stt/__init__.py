@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import threading
 
-from audio_tools.audio import AudioSource, _local_file, probe
+from audio_tools.audio import AudioSource, local_file, probe
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError
 from audio_tools.registry import BackendRegistry
@@ -81,11 +81,11 @@ def transcribe(
         raise InvalidInputError(msg)
     if language is not None and not language.strip():
         language = None
-    stt = STT_BACKENDS.get(backend or settings.stt, settings)
     name = "<bytes>" if isinstance(source, bytes | bytearray) else os.fspath(source)
     request = STTRequest(source=name, settings=settings, language=language, task=task, progress=progress,
                          cancel=cancel)
-    with _local_file(source, settings) as path:
-        info = probe(path, settings=settings)
+    with local_file(source, settings) as path:
+        info = probe(path, settings=settings)  # bad audio is refused before a model loads
+        stt = STT_BACKENDS.get(backend or settings.stt, settings)
         request.check_cancelled()
         return stt.transcribe(info, request)

@@ -24,21 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from audio_tools.audio import OUTPUT_FORMATS, save_audio
+from audio_tools.audio import save_audio
 from audio_tools.config import Settings
-from audio_tools.errors import (
-    BackendError,
-    InputTooLargeError,
-    InvalidInputError,
-    OperationCancelledError,
-    OutputExistsError,
-)
-from audio_tools.paths import check_local_path
+from audio_tools.errors import BackendError, OperationCancelledError
+from audio_tools.outputs import output_path
 from audio_tools.registry import BackendRegistry
+from audio_tools.text_input import checked_text
 from audio_tools.tts.base import AsyncTTSBackend, TTSBackend
 from audio_tools.tts.join import join_chunks
 from audio_tools.tts.text_split import split_text
-from audio_tools.workspace import Workspace
 
 __all__ = [
     "TTS_BACKENDS",
@@ -136,9 +130,7 @@ def synthesize(
         OperationCancelledError: ``cancel`` was set.
     """
     settings = settings if settings is not None else Settings.from_env()
-    clean = _checked_text(text, settings)
-    tts, chosen = select_backend(backend, voice, language, settings)
-    chunks = split_text(clean, tts.max_chars)
+    tts, chosen, chunks = _prepare(text, voice, backend, language, settings)
     parts = []
     for chunk in chunks:
         if cancel is not None and cancel.is_set():
@@ -161,9 +153,7 @@ async def asynthesize(
     Arguments and errors are those of :func:`synthesize` (without ``cancel``: cancel the task).
     """
     settings = settings if settings is not None else Settings.from_env()
-    clean = _checked_text(text, settings)
-    tts, chosen = await asyncio.to_thread(select_backend, backend, voice, language, settings)
-    chunks = split_text(clean, tts.max_chars)
+    tts, chosen, chunks = await asyncio.to_thread(_prepare, text, voice, backend, language, settings)
     if isinstance(tts, AsyncTTSBackend):
         parts = await tts.asynthesize_chunks(chunks, chosen)
     else:
@@ -205,7 +195,7 @@ def synthesize_speech(
         InvalidInputError: an unknown format or suffix; and every error of :func:`synthesize`.
     """
     settings = settings if settings is not None else Settings.from_env()
-    target = _target(path, format, overwrite, settings)
+    target = output_path(path, format=format, stem="speech", overwrite=overwrite, settings=settings)
     speech = synthesize(text, voice=voice, backend=backend, language=language, settings=settings, cancel=cancel)
     return save_audio(speech.samples, speech.sample_rate, target, overwrite=overwrite, settings=settings)
 
@@ -223,40 +213,20 @@ async def asynthesize_speech(
 ) -> Path:
     """:func:`synthesize_speech` for async code (see :func:`asynthesize`)."""
     settings = settings if settings is not None else Settings.from_env()
-    target = _target(path, format, overwrite, settings)
+    target = output_path(path, format=format, stem="speech", overwrite=overwrite, settings=settings)
     speech = await asynthesize(text, voice=voice, backend=backend, language=language, settings=settings)
     return await asyncio.to_thread(
         save_audio, speech.samples, speech.sample_rate, target, overwrite=overwrite, settings=settings
     )
 
 
-def _checked_text(text: str, settings: Settings) -> str:
-    if not isinstance(text, str) or not text.strip():
-        msg = "The text to speak is empty. Give at least one word."
-        raise InvalidInputError(msg)
-    if len(text) > settings.max_text_chars:
-        msg = (f"The text is {len(text)} characters, over the {settings.max_text_chars} limit. "
-               f"Split it into parts or raise AUDIO_TOOLS_MAX_TEXT_CHARS.")
-        raise InputTooLargeError(msg)
-    return text.strip()
-
-
-def _target(path: str | os.PathLike[str] | None, format: str, overwrite: bool, settings: Settings) -> Path:
-    """Where to write, refused early (before any synthesis) when it cannot be written."""
-    if path is not None:
-        target = check_local_path(path).absolute()
-        if target.suffix.lower() not in OUTPUT_FORMATS:
-            msg = f"Cannot write {target.name!r}: use a suffix of {', '.join(OUTPUT_FORMATS)}."
-            raise InvalidInputError(msg)
-        if target.exists() and not overwrite:
-            msg = f"{target} already exists; choose another name or allow overwriting."
-            raise OutputExistsError(msg)
-        return target
-    suffix = f".{format.lower().lstrip('.')}"
-    if suffix not in OUTPUT_FORMATS:
-        msg = f"Unknown audio format {format!r}; use one of {', '.join(s.lstrip('.') for s in OUTPUT_FORMATS)}."
-        raise InvalidInputError(msg)
-    return Workspace(settings=settings).new_output(suffix, stem="speech")
+def _prepare(
+    text: str, voice: str | None, backend: str | None, language: str | None, settings: Settings
+) -> tuple[TTSBackend, str, list[str]]:
+    """The backend, the voice and the chunks to speak, once the text is checked."""
+    clean = checked_text(text, settings, what="The text to speak", empty_hint="Give at least one word.")
+    tts, chosen = select_backend(backend, voice, language, settings)
+    return tts, chosen, split_text(clean, tts.max_chars)
 
 
 def _speech(tts: TTSBackend, voice: str, parts: Sequence[np.ndarray]) -> Speech:

@@ -7,20 +7,27 @@ the chunks is done once, in :mod:`audio_tools.tts`, for all of them.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from audio_tools.audio import load_audio
+from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 
 __all__ = [
     "AsyncTTSBackend",
     "BaseBackend",
+    "ProgramBackend",
     "TTSBackend",
+    "find_program",
     "is_english",
+    "pick_voice",
     "run_program",
 ]
 
@@ -122,6 +129,74 @@ class BaseBackend:
         msg = (f"The {self.name} backend has no voice {voice!r}. Choose one of: "
                f"{', '.join(self.voices)}.")
         raise InvalidInputError(msg)
+
+
+class ProgramBackend(BaseBackend):
+    """A local speech program that reads the text from a file and writes a WAV file.
+
+    The text goes in a private file, never on the command line; subclasses say how the
+    program is called in :meth:`command`, and set ``program`` (its name in messages) and
+    ``timeout_s``.
+
+    Args:
+        binary: path of the program.
+        voices: the voices it has.
+        default_voice: the voice used when none is given.
+        settings: caps for decoding its output.
+    """
+
+    program: str
+    timeout_s: float
+
+    def __init__(self, binary: str, voices: tuple[str, ...], default_voice: str, settings: Settings) -> None:
+        self.binary = binary
+        self.voices = voices
+        self.default_voice = self.check_voice(default_voice)
+        self.settings = settings
+
+    def command(self, voice: str, text_file: Path, wav: Path) -> list[str]:
+        """The argument list that speaks ``text_file`` into ``wav`` with ``voice`` (a checked voice)."""
+        raise NotImplementedError
+
+    def synthesize_chunk(self, text: str, voice: str) -> np.ndarray:
+        """Run the program on ``text`` (see :meth:`TTSBackend.synthesize_chunk`).
+
+        Raises:
+            BackendError: the program failed, or exited without writing audio.
+        """
+        voice = self.check_voice(voice)
+        with tempfile.TemporaryDirectory(prefix="audio_tools-") as tmp:
+            text_file, wav = Path(tmp, "input.txt"), Path(tmp, "speech.wav")
+            text_file.write_text(text, encoding="utf-8")
+            run_program(self.command(voice, text_file, wav), timeout=self.timeout_s, what=self.program)
+            if not wav.is_file() or wav.stat().st_size == 0:  # text2wave exits 0 even when Scheme fails
+                msg = f"{self.program} wrote no audio for voice {voice!r}; check that the voice is installed."
+                raise BackendError(msg)
+            return load_audio(wav, sr=self.sample_rate, settings=self.settings)
+
+
+def find_program(name: str, *, install: str) -> str:
+    """The path of the program ``name``.
+
+    Raises:
+        BackendUnavailableError: it is not installed; ``install`` says how to install it.
+    """
+    binary = shutil.which(name)
+    if binary is None:
+        msg = f"{name} is not installed. {install}"
+        raise BackendUnavailableError(msg)
+    return binary
+
+
+def pick_voice(voices: Sequence[str], preferred: str, *, none_found: str) -> str:
+    """``preferred`` when the program has it, else the first voice it lists.
+
+    Raises:
+        BackendUnavailableError: it lists no voice; ``none_found`` is the message.
+    """
+    if not voices:
+        raise BackendUnavailableError(none_found)
+    return preferred if preferred in voices else voices[0]
 
 
 def is_english(language: str | None) -> bool:

@@ -8,17 +8,12 @@ program runs with an argument list, the text (UTF-8) in a private file.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from audio_tools.audio import load_audio
 from audio_tools.config import Settings
-from audio_tools.errors import BackendUnavailableError, InvalidInputError
+from audio_tools.errors import InvalidInputError
 from audio_tools.registry import BackendSpec
-from audio_tools.tts.base import BaseBackend, run_program
+from audio_tools.tts.base import ProgramBackend, find_program, pick_voice, run_program
 
 __all__ = ["EspeakBackend", "make"]
 
@@ -30,27 +25,19 @@ LIST_TIMEOUT_S = 30.0
 _OTHER_LANGUAGE = re.compile(r"\(([A-Za-z][A-Za-z0-9-]*) \d+\)")
 
 
-class EspeakBackend(BaseBackend):
-    """The ``espeak-ng`` program.
-
-    Args:
-        binary: path of ``espeak-ng``.
-        voices: the language codes it lists.
-        default_voice: the voice used when neither a voice nor a language is given.
-        settings: caps for decoding its output.
-    """
+class EspeakBackend(ProgramBackend):
+    """The ``espeak-ng`` program (constructed as :class:`ProgramBackend`; voices are language codes)."""
 
     name = "espeak"
+    program = "espeak-ng"
+    timeout_s = TIMEOUT_S
     max_chars = MAX_CHARS
     sample_rate = SAMPLE_RATE
     model = None  # the spec names a default voice, not a model
 
     def __init__(self, binary: str, voices: tuple[str, ...], default_voice: str, settings: Settings) -> None:
-        self.binary = binary
-        self.voices = voices
         self._by_lower = {voice.lower(): voice for voice in voices}
-        self.default_voice = self.check_voice(default_voice)
-        self.settings = settings
+        super().__init__(binary, voices, default_voice, settings)
 
     def check_voice(self, voice: str) -> str:
         """The listed spelling of ``voice`` (compared without case).
@@ -74,15 +61,9 @@ class EspeakBackend(BaseBackend):
         msg = f"espeak-ng has no voice for language {language!r}. Choose one of: {', '.join(self.voices)}."
         raise InvalidInputError(msg)
 
-    def synthesize_chunk(self, text: str, voice: str) -> np.ndarray:
-        """Speak ``text`` with an espeak-ng voice (see :meth:`TTSBackend.synthesize_chunk`)."""
-        voice = self.check_voice(voice)
-        with tempfile.TemporaryDirectory(prefix="audio_tools-") as tmp:
-            text_file, wav = Path(tmp, "input.txt"), Path(tmp, "speech.wav")
-            text_file.write_text(text, encoding="utf-8")
-            run_program([self.binary, "-v", voice, "-b", "1", "-f", str(text_file), "-w", str(wav)],
-                        timeout=TIMEOUT_S, what="espeak-ng")
-            return load_audio(wav, sr=self.sample_rate, settings=self.settings)
+    def command(self, voice: str, text_file: Path, wav: Path) -> list[str]:
+        """``espeak-ng -v VOICE -b 1 -f TEXT -w WAV`` (``-b 1``: the text is UTF-8)."""
+        return [self.binary, "-v", voice, "-b", "1", "-f", str(text_file), "-w", str(wav)]
 
 
 def list_voices(binary: str) -> tuple[str, ...]:
@@ -106,13 +87,8 @@ def make(spec: BackendSpec, settings: Settings) -> EspeakBackend:
         BackendUnavailableError: espeak-ng is not installed or lists no voices.
         InvalidInputError: the spec names a voice espeak-ng does not have.
     """
-    binary = shutil.which("espeak-ng")
-    if binary is None:
-        msg = "espeak-ng is not installed. Install it ('apt-get install espeak-ng', 'brew install espeak-ng')."
-        raise BackendUnavailableError(msg)
+    binary = find_program("espeak-ng", install="Install it ('apt-get install espeak-ng', 'brew install espeak-ng').")
     voices = list_voices(binary)
-    if not voices:
-        msg = f"{binary} --voices lists no voices; reinstall espeak-ng with its data."
-        raise BackendUnavailableError(msg)
-    default = spec.model or (DEFAULT_VOICE if DEFAULT_VOICE in voices else voices[0])
-    return EspeakBackend(binary, voices, default, settings)
+    default = pick_voice(voices, DEFAULT_VOICE,
+                         none_found=f"{binary} --voices lists no voices; reinstall espeak-ng with its data.")
+    return EspeakBackend(binary, voices, spec.model or default, settings)

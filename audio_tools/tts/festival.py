@@ -8,17 +8,11 @@ lists; each also answers to its speaker's short name (``slt`` for ``cmu_us_slt_a
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from audio_tools.audio import load_audio
 from audio_tools.config import Settings
-from audio_tools.errors import BackendError, BackendUnavailableError
 from audio_tools.registry import BackendSpec
-from audio_tools.tts.base import BaseBackend, run_program
+from audio_tools.tts.base import ProgramBackend, find_program, pick_voice, run_program
 
 __all__ = ["FestivalBackend", "make"]
 
@@ -27,12 +21,13 @@ MAX_CHARS = 2000
 DEFAULT_VOICE = "slt"
 TIMEOUT_S = 600.0
 LIST_TIMEOUT_S = 60.0
+INSTALL = "Install it with a voice ('apt-get install festival festvox-us-slt-hts') or use flite."
 _VOICE_NAME = re.compile(r"[a-z0-9_]+")
 # cmu_us_slt_arctic_hts -> slt, kal_diphone -> kal
 _SHORT_NAME = re.compile(r"(?:cmu|cstr|nitech)_[a-z]+_([a-z0-9]+)_.*|([a-z0-9]+)_diphone")
 
 
-class FestivalBackend(BaseBackend):
+class FestivalBackend(ProgramBackend):
     """Festival's ``text2wave``.
 
     Args:
@@ -43,30 +38,20 @@ class FestivalBackend(BaseBackend):
     """
 
     name = "festival"
+    program = "festival"
+    timeout_s = TIMEOUT_S
     english_only = True
     max_chars = MAX_CHARS
     sample_rate = SAMPLE_RATE
     model = None  # the spec names a default voice, not a model
 
     def __init__(self, binary: str, names: dict[str, str], default_voice: str, settings: Settings) -> None:
-        self.binary = binary
         self.names = names
-        self.voices = tuple(names)
-        self.default_voice = self.check_voice(default_voice)
-        self.settings = settings
+        super().__init__(binary, tuple(names), default_voice, settings)
 
-    def synthesize_chunk(self, text: str, voice: str) -> np.ndarray:
-        """Speak ``text`` with a Festival voice (see :meth:`TTSBackend.synthesize_chunk`)."""
-        festival_voice = self.names[self.check_voice(voice)]
-        with tempfile.TemporaryDirectory(prefix="audio_tools-") as tmp:
-            text_file, wav = Path(tmp, "input.txt"), Path(tmp, "speech.wav")
-            text_file.write_text(text, encoding="utf-8")
-            run_program([self.binary, "-o", str(wav), "-eval", f"(voice_{festival_voice})", str(text_file)],
-                        timeout=TIMEOUT_S, what="festival")
-            if not wav.is_file() or wav.stat().st_size == 0:  # text2wave exits 0 even when Scheme fails
-                msg = f"festival wrote no audio for voice {voice!r}; check that the voice is installed."
-                raise BackendError(msg)
-            return load_audio(wav, sr=self.sample_rate, settings=self.settings)
+    def command(self, voice: str, text_file: Path, wav: Path) -> list[str]:
+        """``text2wave -o WAV -eval (voice_NAME) TEXT``; NAME is one Festival itself listed."""
+        return [self.binary, "-o", str(wav), "-eval", f"(voice_{self.names[voice]})", str(text_file)]
 
 
 def list_voices(festival: str) -> dict[str, str]:
@@ -91,14 +76,9 @@ def make(spec: BackendSpec, settings: Settings) -> FestivalBackend:
         BackendUnavailableError: Festival is not installed or has no voice.
         InvalidInputError: the spec names a voice Festival does not have.
     """
-    festival, text2wave = shutil.which("festival"), shutil.which("text2wave")
-    if festival is None or text2wave is None:
-        msg = ("Festival is not installed. Install it with a voice ('apt-get install festival "
-               "festvox-us-slt-hts') or use flite.")
-        raise BackendUnavailableError(msg)
+    festival = find_program("festival", install=INSTALL)
+    text2wave = find_program("text2wave", install=INSTALL)
     names = list_voices(festival)
-    if not names:
-        msg = "Festival has no voices installed. Install one, e.g. 'apt-get install festvox-us-slt-hts'."
-        raise BackendUnavailableError(msg)
-    default = spec.model or (DEFAULT_VOICE if DEFAULT_VOICE in names else next(iter(names)))
-    return FestivalBackend(text2wave, names, default, settings)
+    default = pick_voice(tuple(names), DEFAULT_VOICE, none_found="Festival has no voices installed. Install one, "
+                                                                  "e.g. 'apt-get install festvox-us-slt-hts'.")
+    return FestivalBackend(text2wave, names, spec.model or default, settings)

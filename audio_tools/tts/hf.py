@@ -16,7 +16,7 @@ import numpy as np
 
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError
-from audio_tools.music.hub import torch_device
+from audio_tools.hub import torch_device
 from audio_tools.registry import BackendSpec
 from audio_tools.tts.base import BaseBackend
 

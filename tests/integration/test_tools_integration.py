@@ -7,7 +7,6 @@ every call must return a non-None artifact.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from langchain_tests.integration_tests import ToolsIntegrationTests
@@ -17,7 +16,8 @@ from audio_tools.tools.speech_to_text import SpeechToTextTool
 from audio_tools.tools.story import StoryAudioTool
 from audio_tools.tools.text_to_music import TextToMusicTool
 from audio_tools.tools.text_to_speech import TextToSpeechTool
-from tests.helpers.tool_workspace import make_music, make_speech, offline_workspace
+from tests.helpers.standard_tools import StandardToolCase
+from tests.helpers.tool_workspace import make_music, make_speech
 
 
 @pytest.fixture(scope="module")
@@ -28,67 +28,30 @@ def seeded_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-class _InWorkspace:
-    """Builds each tool on the module's offline workspace, which holds speech.wav and music.wav."""
-
-    root: Path
+class _InWorkspace(StandardToolCase, ToolsIntegrationTests):
+    """Every test class shares the module's workspace, which holds speech.wav and music.wav."""
 
     @pytest.fixture(autouse=True, scope="class")
     @classmethod
     def _root(cls, seeded_root: Path) -> None:
         cls.root = seeded_root
 
-    @property
-    def tool_constructor_params(self) -> dict[str, Any]:
-        return {"workspace": offline_workspace(self.root)}
+
+class TestTextToSpeechIntegration(_InWorkspace):
+    tool_class = TextToSpeechTool
 
 
-class TestTextToSpeechIntegration(_InWorkspace, ToolsIntegrationTests):
-    @property
-    def tool_constructor(self) -> type[TextToSpeechTool]:
-        return TextToSpeechTool
-
-    @property
-    def tool_invoke_params_example(self) -> dict[str, Any]:
-        return {"text": "Hello from the audio tools.", "voice": "slt", "format": "mp3"}
+class TestTextToMusicIntegration(_InWorkspace):
+    tool_class = TextToMusicTool
 
 
-class TestTextToMusicIntegration(_InWorkspace, ToolsIntegrationTests):
-    @property
-    def tool_constructor(self) -> type[TextToMusicTool]:
-        return TextToMusicTool
-
-    @property
-    def tool_invoke_params_example(self) -> dict[str, Any]:
-        return {"prompt": "calm piano and strings, slow", "duration_s": 2.0}
+class TestSpeechToTextIntegration(_InWorkspace):
+    tool_class = SpeechToTextTool
 
 
-class TestSpeechToTextIntegration(_InWorkspace, ToolsIntegrationTests):
-    @property
-    def tool_constructor(self) -> type[SpeechToTextTool]:
-        return SpeechToTextTool
-
-    @property
-    def tool_invoke_params_example(self) -> dict[str, Any]:
-        return {"audio_path": "speech.wav", "language": "en", "timestamps": True}
+class TestMixSpeechWithMusicIntegration(_InWorkspace):
+    tool_class = MixSpeechWithMusicTool
 
 
-class TestMixSpeechWithMusicIntegration(_InWorkspace, ToolsIntegrationTests):
-    @property
-    def tool_constructor(self) -> type[MixSpeechWithMusicTool]:
-        return MixSpeechWithMusicTool
-
-    @property
-    def tool_invoke_params_example(self) -> dict[str, Any]:
-        return {"speech_path": "speech.wav", "music_path": "music.wav", "intro_s": 1.0, "outro_s": 1.0}
-
-
-class TestStoryAudioIntegration(_InWorkspace, ToolsIntegrationTests):
-    @property
-    def tool_constructor(self) -> type[StoryAudioTool]:
-        return StoryAudioTool
-
-    @property
-    def tool_invoke_params_example(self) -> dict[str, Any]:
-        return {"speech_text": "Once upon a time, a fox found a key.", "music_prompt": "gentle harp, slow",
-                "voice": "rms", "duration_s": 4.0}
+class TestStoryAudioIntegration(_InWorkspace):
+    tool_class = StoryAudioTool

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
 from audio_tools.audio import load_audio, probe
 from audio_tools.config import Settings
-from audio_tools.tts import TTS_BACKENDS, synthesize, synthesize_speech
+from audio_tools.tts import synthesize, synthesize_speech
 from audio_tools.tts.join import PAUSE_S
 
 ENGLISH = "The night was cold, and the stars were bright above the quiet harbour."
@@ -17,13 +15,7 @@ CHINESE = "今天天气很好。我们一起去公园散步吧！"
 FRAME_S = 0.02
 
 
-@pytest.fixture(autouse=True)
-def fresh_backends(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    TTS_BACKENDS.clear()
-    yield
-    TTS_BACKENDS.clear()
+pytestmark = pytest.mark.usefixtures("offline_tts")
 
 
 def voiced_fraction(samples: np.ndarray, sample_rate: int) -> float:

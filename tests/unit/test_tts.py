@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +20,7 @@ from audio_tools.tts import TTS_BACKENDS, Speech, select_backend, synthesize, sy
 from audio_tools.tts.join import PAUSE_S
 from audio_tools.tts.text_split import split_text
 
-
-@pytest.fixture(autouse=True)
-def fresh_backends(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    TTS_BACKENDS.clear()
-    yield
-    TTS_BACKENDS.clear()
+pytestmark = pytest.mark.usefixtures("offline_tts")
 
 
 def test_import_loads_no_heavy_library() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from agents.cli.speak import speak_command
 from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError, OutputExistsError
-from audio_tools.tts import TTS_BACKENDS
 
 app = typer.Typer()
 app.command("speak")(speak_command)
@@ -25,13 +23,7 @@ def _root() -> None:
     """A group, as in the real application, so that commands are named."""
 
 
-@pytest.fixture(autouse=True)
-def fresh_backends(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    TTS_BACKENDS.clear()
-    yield
-    TTS_BACKENDS.clear()
+pytestmark = pytest.mark.usefixtures("offline_tts")
 
 
 def speak(settings: Settings, *args: str, stdin: str | None = None) -> typer.testing.Result:

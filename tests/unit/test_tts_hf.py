@@ -8,7 +8,6 @@ weights); the tests check shapes, rates, voices, chunking and errors.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +16,11 @@ import pytest
 from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.errors import BackendUnavailableError, InvalidInputError
-from audio_tools.tts import TTS_BACKENDS, select_backend, synthesize, synthesize_speech
+from audio_tools.tts import select_backend, synthesize, synthesize_speech
 
 VOCAB = ["<pad>", " ", *"abcdefghijklmnopqrstuvwxyz'", "<unk>"]
+
+pytestmark = pytest.mark.usefixtures("offline_tts")
 
 
 def build_tiny_vits(directory: Path, num_speakers: int = 1) -> Path:
@@ -55,13 +56,6 @@ def tiny_vits(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_vits_speakers(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_vits(tmp_path_factory.mktemp("tts") / "tiny-vits-2spk", num_speakers=2)
-
-
-@pytest.fixture(autouse=True)
-def fresh_backends() -> Iterator[None]:
-    TTS_BACKENDS.clear()
-    yield
-    TTS_BACKENDS.clear()
 
 
 def test_vits_directory_runs_through_the_pipeline(tiny_vits: Path, settings: Settings) -> None:
