@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job, offline: transcribe the bundled meeting recordings with timestamps, then
+# The main job, offline: transcribe the bundled meeting recordings with timestamps (SRT), then
 # read a short story over generated background music. Outputs land in outputs/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,11 +11,11 @@ mkdir -p "$OUT"
 for meeting in examples/meetings/*.flac; do
   name=$(basename "$meeting" .flac)
   echo "== Transcribing $meeting (offline: pocketsphinx unless Whisper weights are present)"
-  "$BIN/audio-agent" transcribe "$meeting" --format json -o "$OUT/$name.json" --force
   "$BIN/audio-agent" transcribe "$meeting" --format srt -o "$OUT/$name.srt" --force
   head -n 12 "$OUT/$name.srt"
 done
 
+echo "== The same transcripts as JSON for scripts: audio-agent transcribe FILE --format json"
 echo "== A story read over generated music (flite voice, offline synth music, ducked mix)"
 "$BIN/audio-agent" story "Once upon a time, a small robot learned to listen. Every night it recorded the sounds of the city, and every morning it told the children what it had heard." \
   --music-prompt "calm slow piano with soft strings" -o "$OUT/story.mp3" --force

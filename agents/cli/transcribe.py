@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agents.cli.common import output_target, settings_of
+from agents.cli.common import settings_of
 
 if TYPE_CHECKING:
     from audio_tools.transcript import Transcript
@@ -50,11 +50,12 @@ def transcribe_command(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+    from audio_tools.paths import check_output_file
     from audio_tools.stt import transcribe
     from audio_tools.workspace import atomic_output
 
     settings = settings_of(ctx)
-    target = output_target(output, force=force) if output is not None else None
+    target = check_output_file(output, overwrite=force) if output is not None else None
     console = Console(stderr=True)
     bar = Progress(TextColumn("transcribing"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
                    TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal)

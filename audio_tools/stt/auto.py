@@ -12,10 +12,10 @@ import os
 from audio_tools.audio import AudioInfo
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError
+from audio_tools.language import is_english
 from audio_tools.registry import BackendSpec
 from audio_tools.stt.base import STTBackend, STTRequest
 from audio_tools.transcript import Transcript
-from audio_tools.tts.base import is_english
 
 __all__ = ["MODEL_ENV", "AutoBackend", "make"]
 
@@ -55,8 +55,9 @@ class AutoBackend:
 
 def make(spec: BackendSpec, settings: Settings) -> AutoBackend:
     """Registry factory: pick and load the backend (see the module docstring)."""
+    from audio_tools.hub import weights_available
     from audio_tools.stt import STT_BACKENDS
-    from audio_tools.stt.whisper import DEFAULT_MODEL, weights_available
+    from audio_tools.stt.whisper import DEFAULT_MODEL
 
     model = spec.model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
     chosen = BackendSpec("whisper", model) if weights_available(model) else BackendSpec("pocketsphinx")

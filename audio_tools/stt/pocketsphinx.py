@@ -25,11 +25,11 @@ import numpy as np
 from audio_tools.audio import SAMPLE_RATE, AudioBlock, AudioInfo, stream_audio
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
+from audio_tools.language import is_english
 from audio_tools.registry import BackendSpec
 from audio_tools.stt.base import STTRequest
 from audio_tools.stt.split import quiet_cuts
 from audio_tools.transcript import DEFAULT_PAUSE_S, Transcript, Word, split_at_pauses
-from audio_tools.tts.base import is_english
 
 __all__ = ["PocketsphinxBackend", "SpeechBlock", "decode_block", "make", "speech_blocks"]
 

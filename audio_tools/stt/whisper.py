@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,21 +21,20 @@ import numpy as np
 from audio_tools.audio import SAMPLE_RATE, AudioInfo, load_audio
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
+from audio_tools.hub import torch_device, torch_dtype
+from audio_tools.language import is_english
 from audio_tools.registry import BackendSpec
 from audio_tools.stt.base import STTRequest
 from audio_tools.stt.split import quiet_cuts
 from audio_tools.transcript import Segment, Transcript, Word, split_at_pauses
-from audio_tools.tts.base import is_english
 
-__all__ = ["DEFAULT_MODEL", "WhisperBackend", "make", "weights_available"]
+__all__ = ["DEFAULT_MODEL", "WhisperBackend", "make"]
 
 DEFAULT_MODEL = "openai/whisper-small"
 CHUNK_S = 30.0
 WINDOW_S = 300.0
 BATCH_SIZE_ENV = "AUDIO_TOOLS_WHISPER_BATCH_SIZE"
 DEFAULT_BATCH_SIZE = {"cpu": 4, "cuda": 16}
-WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
-                "pytorch_model.bin.index.json")
 
 
 class WhisperBackend:
@@ -116,39 +114,20 @@ def make(spec: BackendSpec, settings: Settings) -> WhisperBackend:
     """
     model = spec.model or DEFAULT_MODEL
     try:
-        import torch
         from transformers import pipeline
     except ImportError as e:
         msg = f"The whisper backend needs torch and transformers ({e}); 'pip install torch transformers'."
         raise BackendUnavailableError(msg) from e
-    device = settings.device if settings.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch_device(settings)
     batch_size = _batch_size(device)
     try:
-        pipe = pipeline("automatic-speech-recognition", model=model, device=device,
-                        dtype=torch.float16 if device == "cuda" else torch.float32)
+        pipe = pipeline("automatic-speech-recognition", model=model, device=device, dtype=torch_dtype(device))
     except (OSError, ValueError) as e:
         raise BackendUnavailableError(_missing_weights(model, e)) from e
     if pipe.model.config.model_type != "whisper":
         msg = f"{model} is a {pipe.model.config.model_type} model, not Whisper. Give a Whisper checkpoint."
         raise InvalidInputError(msg)
     return WhisperBackend(pipe, model, batch_size)
-
-
-def weights_available(model: str) -> bool:
-    """Whether ``model`` (a local directory or a hub id) can be loaded without downloading."""
-    folder = Path(model).expanduser()
-    if folder.is_dir():
-        return (folder / "config.json").is_file() and any((folder / f).is_file() for f in WEIGHT_FILES)
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
-        return False
-    try:
-        if not isinstance(try_to_load_from_cache(model, "config.json"), str):
-            return False
-        return any(isinstance(try_to_load_from_cache(model, f), str) for f in WEIGHT_FILES)
-    except ValueError:  # not a valid repo id
-        return False
 
 
 def _batch_size(device: str) -> int:

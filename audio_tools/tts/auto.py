@@ -13,8 +13,9 @@ import numpy as np
 
 from audio_tools.config import Settings
 from audio_tools.errors import BackendUnavailableError, InvalidInputError
+from audio_tools.language import is_english
 from audio_tools.registry import BackendSpec
-from audio_tools.tts.base import TTSBackend, is_english
+from audio_tools.tts.base import TTSBackend
 from audio_tools.tts.openai_tts import openai_configured
 
 __all__ = ["ENGLISH_SPEC", "OTHER_SPEC", "OfflineAuto", "make"]

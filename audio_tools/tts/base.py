@@ -19,6 +19,7 @@ import numpy as np
 from audio_tools.audio import load_audio
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
+from audio_tools.language import is_english
 
 __all__ = [
     "AsyncTTSBackend",
@@ -26,12 +27,10 @@ __all__ = [
     "ProgramBackend",
     "TTSBackend",
     "find_program",
-    "is_english",
     "pick_voice",
     "run_program",
 ]
 
-ENGLISH = frozenset({"en", "eng", "english"})
 STDERR_TAIL_CHARS = 1000
 
 
@@ -199,12 +198,6 @@ def pick_voice(voices: Sequence[str], preferred: str, *, none_found: str) -> str
     return preferred if preferred in voices else voices[0]
 
 
-def is_english(language: str | None) -> bool:
-    """Whether ``language`` (None meaning unspecified) is English: ``en``, ``en-US``, ``eng``..."""
-    if language is None:
-        return True
-    code = language.strip().lower().replace("_", "-")
-    return code in ENGLISH or code.startswith("en-")
 
 
 def run_program(args: list[str], *, timeout: float, what: str) -> str:
