@@ -18,7 +18,7 @@ done
 echo "== The same transcripts as JSON for scripts: audio-agent transcribe FILE --format json"
 echo "== A story read over generated music (flite voice, offline synth music, ducked mix)"
 "$BIN/audio-agent" story "Once upon a time, a small robot learned to listen. Every night it recorded the sounds of the city, and every morning it told the children what it had heard." \
-  --music-prompt "calm slow piano with soft strings" -o "$OUT/story.mp3" --force
+  --music-prompt "calm slow piano with soft strings" --tts flite:slt --music synth -o "$OUT/story.mp3" --force
 
 echo
 echo "Done. Files are in $OUT/. Meeting questions with cited timestamps arrive with the meeting-search feature (rag/)."
