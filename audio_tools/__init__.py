@@ -6,8 +6,9 @@ pulls in neither numpy-heavy backends nor torch, transformers, chromadb or langc
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from audio_tools.lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -93,14 +94,7 @@ if TYPE_CHECKING:
     from audio_tools.workspace import Workspace
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'audio_tools' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr('audio_tools', _LAZY, globals())
 
 
 def __dir__() -> list[str]:

@@ -10,8 +10,9 @@ name used::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from audio_tools.lazy import lazy_getattr
 
 # name -> module that defines it
 _LAZY: dict[str, str] = {
@@ -44,14 +45,7 @@ if TYPE_CHECKING:
     from audio_tools.tools.toolkit import AudioToolkit
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'audio_tools.tools' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr('audio_tools.tools', _LAZY, globals())
 
 
 def __dir__() -> list[str]:
