@@ -1,4 +1,4 @@
-"""The story mix's acceptance: a flite voice over the loud bass-only bed, default parameters.
+"""The story mix's acceptance: a flite and a festival voice over the loud bass-only bed, default parameters.
 
 Five figures are measured on the mix of a 3 s intro + about 40 s of speech + outro and
 recorded as test properties (``--junitxml`` keeps them; ``-s`` prints them):
@@ -14,8 +14,6 @@ A story is also made end to end with the offline backends (flite, synth).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,9 +25,11 @@ from audio_tools.config import Settings
 from audio_tools.metrics import band_rms_db, loudness, wer
 from audio_tools.mix import MixResult, mix_speech_over_music
 from audio_tools.story import synthesize_story
+from audio_tools.tts import synthesize_speech
 
 BED = Path(__file__).parents[1] / "fixtures" / "music_bed_-14lufs.flac"
-VOICE = "awb"  # flite's Scottish male voice, 16 kHz
+# flite's Scottish male voice (16 kHz) and festival's HTS female voice (22.05 kHz).
+VOICES = ["flite:awb", "festival:slt"]
 STORY = (
     "Once upon a time there was a small village by the sea. Every morning the fishermen took their boats out "
     "before the sun came up. A young girl named Anna watched them from the hill behind her house. One day she "
@@ -53,14 +53,10 @@ def recognise(path: Path) -> str:
     return decoder.hyp().hypstr if decoder.hyp() is not None else ""
 
 
-@pytest.fixture(scope="module")
-def clean_voice(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    flite = shutil.which("flite")
-    if flite is None:
-        pytest.fail("flite is not installed; run `make setup` (or apt-get install flite).")
+@pytest.fixture(scope="module", params=VOICES)
+def clean_voice(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("voice") / "story.wav"
-    subprocess.run([flite, "-voice", VOICE, "-t", STORY, "-o", str(path)], check=True, timeout=120)
-    return path
+    return synthesize_speech(STORY, backend=request.param, path=path)
 
 
 @pytest.fixture(scope="module")
