@@ -1,8 +1,11 @@
 """Keeping ``outputs/`` bounded: remove generated files by age, or the oldest beyond a total size.
 
-Only regular files directly in ``<workspace>/outputs`` are considered; links, folders and
-anything elsewhere are never touched. Hidden ``.*.partial.*`` files are writes in progress
-(see :func:`audio_tools.workspace.atomic_output`) and are removed only once they are stale.
+Only files this project wrote are ever removed: regular files directly in
+``<workspace>/outputs`` whose names :mod:`audio_tools.output_log` recorded when they were
+published. Everything else there (a user's own files, links, folders) is reported as
+skipped and left alone, as is anything elsewhere. Hidden writes in progress of a generated
+name (see :func:`audio_tools.workspace.atomic_output`; names no person writes) are removed
+only once they are stale: a crash left them.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from audio_tools import output_log
 from audio_tools.errors import InvalidInputError, PathNotAllowedError
-from audio_tools.workspace import Workspace
+from audio_tools.workspace import GENERATED_NAME, Workspace, partial_name
 
-__all__ = ["STALE_PARTIAL_S", "clean_outputs", "parse_age", "parse_size"]
+__all__ = ["STALE_PARTIAL_S", "CleanReport", "clean_outputs", "parse_age", "parse_size"]
 
 STALE_PARTIAL_S = 3600.0  # a write in progress older than this was left by a crash
 AGE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -27,6 +31,19 @@ SIZE_UNITS = {
 }
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$")
+
+
+@dataclass(frozen=True)
+class CleanReport:
+    """What :func:`clean_outputs` did.
+
+    Attributes:
+        removed: the generated files removed (or that would be, in a dry run), oldest first.
+        skipped: what lies in ``outputs/`` but was not written by this project, left alone.
+    """
+
+    removed: list[Path]
+    skipped: list[Path]
 
 
 @dataclass(frozen=True)
@@ -45,8 +62,10 @@ def clean_outputs(
     grace_s: float = 0.0,
     dry_run: bool = False,
     now: float | None = None,
-) -> list[Path]:
+) -> CleanReport:
     """Remove generated files older than ``older_than_s``, then the oldest while over ``max_total_bytes``.
+
+    Only files this project wrote count, for the age and for the total size alike.
 
     Args:
         workspace: whose ``outputs/`` folder to clean.
@@ -58,7 +77,7 @@ def clean_outputs(
         now: the current time (seconds since the epoch); the clock when omitted.
 
     Returns:
-        The files removed (or that would be), oldest first.
+        The files removed (or that would be), oldest first, and those skipped as not ours.
 
     Raises:
         InvalidInputError: a negative age, size or grace.
@@ -71,12 +90,14 @@ def clean_outputs(
             raise InvalidInputError(msg)
     folder = workspace.outputs
     if not folder.is_dir():
-        return []
+        return CleanReport([], [])
     if folder.is_symlink() or not workspace.contains(folder):
         msg = f"{folder} is a link or points outside the workspace; remove that link before cleaning."
         raise PathNotAllowedError(msg)
     clock = time.time() if now is None else now
-    entries = sorted(_entries(folder), key=lambda e: e.mtime)
+    ours = output_log.read(folder)
+    entries, skipped = _entries(folder, ours)
+    entries.sort(key=lambda e: e.mtime)
     doomed = [e for e in entries if e.partial and clock - e.mtime > STALE_PARTIAL_S]
     kept = [e for e in entries if not e.partial]
     if older_than_s is not None:
@@ -92,7 +113,8 @@ def clean_outputs(
     if not dry_run:
         for entry in doomed:
             entry.path.unlink(missing_ok=True)
-    return [e.path for e in sorted(doomed, key=lambda e: e.mtime)]
+        output_log.forget(folder, [e.path.name for e in doomed if not e.partial])
+    return CleanReport([e.path for e in sorted(doomed, key=lambda e: e.mtime)], sorted(skipped))
 
 
 def parse_age(text: str) -> float:
@@ -122,15 +144,21 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * SIZE_UNITS[match.group(2)])
 
 
-def _entries(folder: Path) -> list[_Entry]:
-    found = []
+def _entries(folder: Path, ours: dict[str, float]) -> tuple[list[_Entry], list[Path]]:
+    """The files of ``folder`` this project wrote (or is writing), and the paths of everything else."""
+    found, skipped = [], []
     with os.scandir(folder) as listing:
         for item in listing:
+            if item.name == output_log.LOG_NAME:
+                continue
             try:
                 info = item.stat(follow_symlinks=False)
             except FileNotFoundError:  # removed meanwhile
                 continue
-            if stat.S_ISREG(info.st_mode):
-                partial = item.name.startswith(".") and ".partial" in item.name
-                found.append(_Entry(Path(item.path), info.st_mtime, info.st_size, partial))
-    return found
+            final = partial_name(item.name)
+            mine = GENERATED_NAME.match(final) is not None if final else item.name in ours
+            if stat.S_ISREG(info.st_mode) and mine:
+                found.append(_Entry(Path(item.path), info.st_mtime, info.st_size, final is not None))
+            else:
+                skipped.append(Path(item.path))
+    return found, skipped

@@ -16,15 +16,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from audio_tools import output_log
 from audio_tools.config import Settings
 from audio_tools.errors import AudioToolsError, InvalidInputError, OutputExistsError, PathNotAllowedError
 from audio_tools.paths import check_local_path, existing_file
 
-__all__ = ["OUTPUT_DIR_NAME", "Workspace", "atomic_output"]
+__all__ = ["GENERATED_NAME", "OUTPUT_DIR_NAME", "Workspace", "atomic_output", "partial_name"]
 
 OUTPUT_DIR_NAME = "outputs"
 _STEM_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 MAX_STEM_CHARS = 40
+# What new_output() names a file: STEM-YYYYmmdd-HHMMSS-<8 hex>.SUFFIX
+GENERATED_NAME = re.compile(rf"^[A-Za-z0-9_]{{1,{MAX_STEM_CHARS}}}-\d{{8}}-\d{{6}}-[0-9a-f]{{8}}\.[a-z0-9]{{1,5}}$")
+# What atomic_output() names a write in progress: .<final stem>.<8 hex>.partial<final suffix>
+_PARTIAL_NAME = re.compile(r"^\.(?P<stem>.+)\.[0-9a-f]{8}\.partial(?P<suffix>\.[A-Za-z0-9]{1,5})$")
 
 
 class Workspace:
@@ -79,6 +84,10 @@ class Workspace:
     def new_output(self, suffix: str = ".wav", stem: str = "audio") -> Path:
         """A fresh, unused path under ``outputs/`` (the file itself is not created).
 
+        Once a file is published under this name by :func:`atomic_output`, the name is
+        recorded (:mod:`audio_tools.output_log`) so that retention may remove it later;
+        nothing else in ``outputs/`` is ever removed.
+
         Args:
             suffix: the file extension, e.g. ``.mp3``.
             stem: a hint for the name; reduced to letters, digits and ``_``.
@@ -93,7 +102,9 @@ class Workspace:
             raise PathNotAllowedError(msg)
         clean = _STEM_CHARS.sub("_", stem).strip("_")[:MAX_STEM_CHARS] or "audio"
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return outputs / f"{clean}-{stamp}-{secrets.token_hex(4)}{suffix}"
+        path = outputs / f"{clean}-{stamp}-{secrets.token_hex(4)}{suffix}"
+        output_log.expect(path)
+        return path
 
     @contextlib.contextmanager
     def temp_dir(self) -> Iterator[Path]:
@@ -119,7 +130,7 @@ def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
     if not parent.is_dir():
         msg = f"The folder {parent} does not exist; create it first."
         raise InvalidInputError(msg)
-    tmp = parent / f".{path.stem}.{secrets.token_hex(4)}.partial{path.suffix}"
+    tmp = parent / f".{path.stem}.{secrets.token_hex(4)}.partial{path.suffix}"  # see _PARTIAL_NAME
     try:
         yield tmp
         if not tmp.exists():
@@ -140,5 +151,12 @@ def atomic_output(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
                     msg = f"{path} appeared while it was being written; nothing was replaced. Try again."
                     raise OutputExistsError(msg) from None
                 os.rename(tmp, path)
+        output_log.published(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def partial_name(name: str) -> str | None:
+    """The final name of a write in progress named ``name`` by :func:`atomic_output`, else None."""
+    match = _PARTIAL_NAME.match(name)
+    return f"{match['stem']}{match['suffix']}" if match else None

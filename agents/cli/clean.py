@@ -1,4 +1,7 @@
-"""``audio-agent clean``: remove old generated files from ``<workspace>/outputs``."""
+"""``audio-agent clean``: remove old generated files from ``<workspace>/outputs``.
+
+Only files audio-agent wrote are removed; anything else in the folder is listed as skipped.
+"""
 
 from __future__ import annotations
 
@@ -35,8 +38,13 @@ def clean_command(
     size = parse_size(max_size) if max_size is not None else None
     if age is None and size is None:
         age = settings.retention_days * SECONDS_PER_DAY
-    removed = clean_outputs(workspace, older_than_s=age, max_total_bytes=size, dry_run=dry_run)
+    report = clean_outputs(workspace, older_than_s=age, max_total_bytes=size, dry_run=dry_run)
     verb = "Would remove" if dry_run else "Removed"
-    lines = [f"{verb} {len(removed)} file(s) from {workspace.outputs}.", *(f"  {p.name}" for p in removed)]
-    data = {"outputs": str(workspace.outputs), "dry_run": dry_run, "removed": [str(p) for p in removed]}
+    lines = [f"{verb} {len(report.removed)} file(s) from {workspace.outputs}.",
+             *(f"  {p.name}" for p in report.removed)]
+    if report.skipped:
+        lines += [f"Skipped {len(report.skipped)} item(s) not written by audio-agent (never removed):",
+                  *(f"  {p.name}" for p in report.skipped)]
+    data = {"outputs": str(workspace.outputs), "dry_run": dry_run, "removed": [str(p) for p in report.removed],
+            "skipped": [str(p) for p in report.skipped]}
     emit(data, as_json=as_json, text="\n".join(lines))

@@ -27,6 +27,7 @@ from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
+from audio_tools import output_log
 from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.tools import AudioToolkit
@@ -253,8 +254,11 @@ def test_ordinary_punctuation_is_only_words(case: Case, arena: Arena, spawns: li
     assert message.status == "success", message.content
     made = Path(message.artifact["path"])
     after = arena.watched()
-    assert set(after) - set(before) == {str(made)}
-    assert {k: v for k, v in after.items() if k != str(made)} == before
+    log = str(arena.root / "outputs" / output_log.LOG_NAME)  # the record of what the project wrote
+    assert set(after) - set(before) - {log} == {str(made)}
+    unchanged = {k: v for k, v in before.items() if k != log}
+    assert {k: v for k, v in after.items() if k not in (str(made), log)} == unchanged
+    assert made.name in output_log.read(made.parent)
     assert made.parent == arena.root / "outputs"
     assert probe(made).duration > 0.5
     assert (arena.home / "canary.txt").read_text() == "still here"

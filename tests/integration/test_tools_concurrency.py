@@ -15,6 +15,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
+from audio_tools import output_log
 from audio_tools.audio import probe
 from audio_tools.tools import AudioToolkit
 from audio_tools.tts import TTS_BACKENDS
@@ -35,7 +36,9 @@ def check_distinct_files(messages: list[ToolMessage], outputs: Path) -> None:
     assert all(m.status == "success" for m in messages), [m.content for m in messages]
     paths = [Path(m.artifact["path"]) for m in messages]
     assert len(set(paths)) == CALLS
-    assert sorted(p.name for p in outputs.iterdir()) == sorted(p.name for p in paths)  # no partial files left
+    made = sorted(p.name for p in paths)
+    assert sorted(p.name for p in outputs.iterdir() if p.name != output_log.LOG_NAME) == made  # no partial files left
+    assert sorted(output_log.read(outputs)) == made  # every concurrent write recorded, once
     assert len({hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}) == CALLS
     for path, message in zip(paths, messages, strict=True):
         info = probe(path)

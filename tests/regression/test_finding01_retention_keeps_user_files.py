@@ -10,7 +10,6 @@ import os
 import time
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from audio_tools.retention import clean_outputs
@@ -32,26 +31,28 @@ def plant_user_files(outputs: Path, age_s: float) -> list[Path]:
     return planted
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: retention deletes files the tools never made")
 def test_clean_outputs_keeps_files_it_did_not_write(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path)
     planted = plant_user_files(workspace.outputs, 30 * DAY)
-    clean_outputs(workspace, older_than_s=0, max_total_bytes=0)
+    report = clean_outputs(workspace, older_than_s=0, max_total_bytes=0)
     assert all(p.exists() for p in planted)
+    assert sorted(report.skipped) == sorted(planted)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: a tool's write runs retention over the user's files")
 def test_a_tool_write_keeps_the_users_files(tmp_path: Path) -> None:
     from audio_tools.tools import AudioToolkit
 
     planted = plant_user_files(tmp_path / "outputs", 30 * DAY)
     (tts,) = AudioToolkit(root=tmp_path, tts="flite", retention_days=1, max_output_bytes=1,
                           include=("text_to_speech",)).get_tools()
-    tts.invoke({"text": "Keep my files."})
+    made = Path(tts.invoke({"name": tts.name, "args": {"text": "Keep my files."}, "id": "1",
+                            "type": "tool_call"}).artifact["path"])
+    assert all(p.exists() for p in planted)
+    report = clean_outputs(Workspace(tmp_path), older_than_s=0)  # what the tool wrote is still removable
+    assert report.removed == [made] and not made.exists()
     assert all(p.exists() for p in planted)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: audio-agent clean deletes the user's files")
 def test_cli_clean_keeps_the_users_files(tmp_path: Path) -> None:
     from agents.cli.main import app
 
@@ -59,3 +60,4 @@ def test_cli_clean_keeps_the_users_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "clean", "--older-than", "1d"])
     assert result.exit_code == 0, result.output
     assert all(p.exists() for p in planted)
+    assert "Skipped 4 item(s) not written by audio-agent" in result.stdout

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from agents.cli.clean import clean_command
 from agents.cli.main import _main as main_callback
+from audio_tools import output_log
 from audio_tools.errors import InvalidInputError, PathNotAllowedError
 from audio_tools.retention import STALE_PARTIAL_S, clean_outputs, parse_age, parse_size
 from audio_tools.tools.base import RETENTION_GRACE_S
@@ -22,9 +23,12 @@ NOW = 1_800_000_000.0
 DAY = 86400.0
 
 
-def put(folder: Path, name: str, age_s: float, size: int = 100) -> Path:
+def put(folder: Path, name: str, age_s: float, size: int = 100, *, ours: bool = True) -> Path:
+    """A file of ``age_s`` seconds; ``ours``: recorded as written by the project, as outputs are."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
+    if ours:
+        output_log.record(folder, name)
     path.write_bytes(b"x" * size)
     os.utime(path, (NOW - age_s, NOW - age_s))
     return path
@@ -38,7 +42,7 @@ def workspace(tmp_path: Path) -> Workspace:
 def test_age_removes_only_old_files(workspace: Workspace) -> None:
     old = put(workspace.outputs, "old.wav", 8 * DAY)
     new = put(workspace.outputs, "new.wav", 1 * DAY)
-    assert clean_outputs(workspace, older_than_s=7 * DAY, now=NOW) == [old]
+    assert clean_outputs(workspace, older_than_s=7 * DAY, now=NOW).removed == [old]
     assert not old.exists()
     assert new.exists()
 
@@ -47,7 +51,7 @@ def test_size_removes_oldest_first_until_under_the_cap(workspace: Workspace) -> 
     a = put(workspace.outputs, "a.wav", 30, size=400)
     b = put(workspace.outputs, "b.wav", 20, size=400)
     c = put(workspace.outputs, "c.wav", 10, size=400)
-    assert clean_outputs(workspace, max_total_bytes=500, now=NOW) == [a, b]
+    assert clean_outputs(workspace, max_total_bytes=500, now=NOW).removed == [a, b]
     assert c.exists()
 
 
@@ -55,28 +59,32 @@ def test_age_and_size_together(workspace: Workspace) -> None:
     old = put(workspace.outputs, "old.wav", 10 * DAY, size=10)
     mid = put(workspace.outputs, "mid.wav", 2 * DAY, size=600)
     new = put(workspace.outputs, "new.wav", 1 * DAY, size=600)
-    assert clean_outputs(workspace, older_than_s=7 * DAY, max_total_bytes=1000, now=NOW) == [old, mid]
+    assert clean_outputs(workspace, older_than_s=7 * DAY, max_total_bytes=1000, now=NOW).removed == [old, mid]
     assert new.exists()
 
 
 def test_grace_protects_recent_files_from_the_size_cap(workspace: Workspace) -> None:
     put(workspace.outputs, "a.wav", 5, size=1000)
     put(workspace.outputs, "b.wav", 1, size=1000)
-    assert clean_outputs(workspace, max_total_bytes=0, grace_s=60, now=NOW) == []
-    assert clean_outputs(workspace, older_than_s=0, grace_s=60, now=NOW) == []
+    assert clean_outputs(workspace, max_total_bytes=0, grace_s=60, now=NOW).removed == []
+    assert clean_outputs(workspace, older_than_s=0, grace_s=60, now=NOW).removed == []
 
 
 def test_dry_run_removes_nothing(workspace: Workspace) -> None:
     old = put(workspace.outputs, "old.wav", 8 * DAY)
-    assert clean_outputs(workspace, older_than_s=DAY, dry_run=True, now=NOW) == [old]
+    assert clean_outputs(workspace, older_than_s=DAY, dry_run=True, now=NOW).removed == [old]
     assert old.exists()
 
 
 def test_partial_writes_are_kept_until_stale(workspace: Workspace) -> None:
-    fresh = put(workspace.outputs, ".speech.ab12.partial.wav", 60)
-    stale = put(workspace.outputs, ".music.cd34.partial.wav", STALE_PARTIAL_S + 60)
-    assert clean_outputs(workspace, older_than_s=0, now=NOW) == [stale]
-    assert fresh.exists()
+    # atomic_output's names for writes in progress of generated names: nobody else writes these
+    fresh = put(workspace.outputs, ".speech-20260101-120000-0123abcd.ab12cd34.partial.wav", 60, ours=False)
+    stale = put(workspace.outputs, ".music-20260101-120000-4567cdef.cd34ef56.partial.wav", STALE_PARTIAL_S + 60,
+                ours=False)
+    foreign = put(workspace.outputs, ".notes.ab12cd34.partial.txt", STALE_PARTIAL_S + 60, ours=False)
+    report = clean_outputs(workspace, older_than_s=0, now=NOW)
+    assert report.removed == [stale] and report.skipped == [foreign]
+    assert fresh.exists() and foreign.exists()
 
 
 def test_links_folders_and_files_elsewhere_are_never_touched(workspace: Workspace, tmp_path: Path) -> None:
@@ -85,8 +93,11 @@ def test_links_folders_and_files_elsewhere_are_never_touched(workspace: Workspac
     nested = put(workspace.outputs / "sub", "nested.wav", 30 * DAY)
     link = workspace.outputs / "link.wav"
     link.symlink_to(outside)
+    output_log.record(workspace.outputs, "link.wav")
+    output_log.record(workspace.outputs, "sub")
     top = put(workspace.root, "mine.wav", 30 * DAY)
-    assert clean_outputs(workspace, older_than_s=0, max_total_bytes=0, now=NOW) == []
+    report = clean_outputs(workspace, older_than_s=0, max_total_bytes=0, now=NOW)
+    assert report.removed == [] and report.skipped == [link, workspace.outputs / "sub"]
     assert outside.exists() and nested.exists() and link.is_symlink() and top.exists()
 
 
@@ -102,9 +113,9 @@ def test_outputs_link_pointing_outside_is_refused(
 
 
 def test_no_outputs_folder_and_no_rule_do_nothing(workspace: Workspace) -> None:
-    assert clean_outputs(workspace, older_than_s=0) == []
+    assert clean_outputs(workspace, older_than_s=0).removed == []
     put(workspace.outputs, "a.wav", 30 * DAY)
-    assert clean_outputs(workspace) == []
+    assert clean_outputs(workspace).removed == []
 
 
 def test_negative_values_are_refused(workspace: Workspace) -> None:
