@@ -17,7 +17,7 @@ from audio_tools.tools.speech_to_text import SpeechToTextTool
 from audio_tools.tools.story import StoryAudioTool
 from audio_tools.tools.text_to_music import TextToMusicTool
 from audio_tools.tools.text_to_speech import TextToSpeechTool
-from tests.helpers.tool_workspace import offline_workspace
+from helpers.tool_workspace import offline_workspace
 
 __all__ = ["EXAMPLE_CALLS", "StandardToolCase"]
 

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.openai_server import OpenAIServer, use_openai_env
 
 from audio_tools.audio import probe
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 from audio_tools.stt import STT_BACKENDS, transcribe
 from audio_tools.stt.openai import UNTIMED_PART_S, UPLOAD_LIMIT_ENV
-from tests.helpers.openai_server import OpenAIServer, use_openai_env
 
 MEETINGS = Path(__file__).parents[2] / "examples" / "meetings"
 TRUTH = json.loads((MEETINGS / "truth.json").read_text())

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.scripted_chat import ScriptedChatModel
+from helpers.tool_workspace import OFFLINE_BACKENDS
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatResult
 
 from audio_tools.audio import probe
 from audio_tools.tools import AudioToolkit
-from tests.helpers.scripted_chat import ScriptedChatModel
-from tests.helpers.tool_workspace import OFFLINE_BACKENDS
 
 OUTPUT_PATH = re.compile(r"outputs/[\w.-]+\.(?:wav|mp3|ogg|flac|m4a)")
 

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.scripted_chat import ScriptedChatModel
+from helpers.tool_workspace import OFFLINE_BACKENDS, make_music, make_speech, snapshot
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
@@ -32,8 +34,6 @@ from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.tools import AudioToolkit
 from audio_tools.tools.inputs import MAX_BASE64_CHARS, MAX_TEXT_CHARS
-from tests.helpers.scripted_chat import ScriptedChatModel
-from tests.helpers.tool_workspace import OFFLINE_BACKENDS, make_music, make_speech, snapshot
 
 AMOVIE = "amovie=/etc/passwd"
 RM = "; rm -rf ~"

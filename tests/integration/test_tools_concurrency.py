@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.openai_server import OpenAIServer, use_openai_env
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
@@ -19,7 +20,6 @@ from audio_tools import output_log
 from audio_tools.audio import probe
 from audio_tools.tools import AudioToolkit
 from audio_tools.tts import TTS_BACKENDS
-from tests.helpers.openai_server import OpenAIServer, use_openai_env
 
 CALLS = 8
 TEXTS = [f"This is message number {n}, spoken at the same time as the others." for n in range(1, CALLS + 1)]

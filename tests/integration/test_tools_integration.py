@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.standard_tools import StandardToolCase
+from helpers.tool_workspace import make_music, make_speech
 from langchain_tests.integration_tests import ToolsIntegrationTests
 
 from audio_tools.tools.mix import MixSpeechWithMusicTool
@@ -16,8 +18,6 @@ from audio_tools.tools.speech_to_text import SpeechToTextTool
 from audio_tools.tools.story import StoryAudioTool
 from audio_tools.tools.text_to_music import TextToMusicTool
 from audio_tools.tools.text_to_speech import TextToSpeechTool
-from tests.helpers.standard_tools import StandardToolCase
-from tests.helpers.tool_workspace import make_music, make_speech
 
 
 @pytest.fixture(scope="module")

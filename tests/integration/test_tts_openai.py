@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.openai_server import MAX_SPEECH_CHARS, OpenAIServer, use_openai_env
 
 from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.errors import BackendUnavailableError
 from audio_tools.tts import TTS_BACKENDS, asynthesize, asynthesize_speech, select_backend, synthesize, synthesize_speech
-from tests.helpers.openai_server import MAX_SPEECH_CHARS, OpenAIServer, use_openai_env
 
 SPEECH_PATH = "/v1/audio/speech"
 SENTENCES = [

@@ -54,7 +54,7 @@ def test_a_tool_write_keeps_the_users_files(tmp_path: Path) -> None:
 
 
 def test_cli_clean_keeps_the_users_files(tmp_path: Path) -> None:
-    from agents.cli.main import app
+    from audio_tools.agents.cli.main import app
 
     planted = plant_user_files(tmp_path / "outputs", 30 * DAY)
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "clean", "--older-than", "1d"])

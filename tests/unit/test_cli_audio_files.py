@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import audio_tools
-from agents.cli.main import app
+from audio_tools.agents.cli.main import app
 from audio_tools.errors import OutputExistsError, PathNotAllowedError
 
 SCRIPT = Path(sys.executable).with_name("audio-agent")

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agents.cli.transcribe import transcribe_command
+from audio_tools.agents.cli.transcribe import transcribe_command
 from audio_tools.config import Settings
 from audio_tools.errors import OutputExistsError
 from audio_tools.stt import transcribe

@@ -60,13 +60,13 @@ def test_cli_help_is_light() -> None:
     modules = _modules_after(
         """
         from typer.testing import CliRunner
-        from agents.cli.main import app
+        from audio_tools.agents.cli.main import app
         result = CliRunner().invoke(app, ["--help"])
         assert result.exit_code == 0, result.output
         assert "Usage" in result.output
         """
     )
-    assert "agents.cli.main" in modules
+    assert "audio_tools.agents.cli.main" in modules
     assert _heavy_in(modules) == []
 
 
@@ -76,7 +76,7 @@ def test_every_command_help_is_light() -> None:
         """
         import typer.main
         from typer.testing import CliRunner
-        from agents.cli.main import app
+        from audio_tools.agents.cli.main import app
         runner = CliRunner()
         names = sorted(typer.main.get_command(app).commands)
         assert {"probe", "convert"} <= set(names), names

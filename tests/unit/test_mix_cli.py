@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agents.cli.mix import mix_command, story_command
+from audio_tools.agents.cli.mix import mix_command, story_command
 from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError, OutputExistsError

@@ -13,7 +13,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agents.cli.music import music_command
+from audio_tools.agents.cli.music import music_command
 from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.errors import (

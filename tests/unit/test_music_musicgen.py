@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers.tiny_musicgen import FRAME_RATE, HOP, SAMPLE_RATE, build_tiny_musicgen
 
 from audio_tools.config import Settings
 from audio_tools.errors import BackendUnavailableError, InvalidInputError
@@ -22,7 +23,6 @@ from audio_tools.music import MUSIC_BACKENDS, generate_music
 from audio_tools.music.crossfade import equal_power_crossfade
 from audio_tools.music.hub import weights_available
 from audio_tools.music.musicgen import WINDOW_ENV, MusicgenBackend, Window, plan_windows
-from tests.helpers.tiny_musicgen import FRAME_RATE, HOP, SAMPLE_RATE, build_tiny_musicgen
 
 WINDOW_S = 1.0
 

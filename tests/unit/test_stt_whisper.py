@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers.tiny_whisper import build_tiny_whisper
 
 from audio_tools.audio import load_audio, save_audio
 from audio_tools.errors import BackendUnavailableError, InvalidInputError
 from audio_tools.stt import STT_BACKENDS, transcribe
-from tests.helpers.tiny_whisper import build_tiny_whisper
 
 MEETINGS = Path(__file__).parents[2] / "examples" / "meetings"
 

@@ -11,9 +11,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agents.cli.clean import clean_command
-from agents.cli.main import _main as main_callback
 from audio_tools import output_log
+from audio_tools.agents.cli.clean import clean_command
+from audio_tools.agents.cli.main import _main as main_callback
 from audio_tools.errors import InvalidInputError, PathNotAllowedError
 from audio_tools.retention import STALE_PARTIAL_S, clean_outputs, parse_age, parse_size
 from audio_tools.tools.base import RETENTION_GRACE_S

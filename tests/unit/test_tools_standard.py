@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers.standard_tools import StandardToolCase
 from langchain_tests.unit_tests import ToolsUnitTests
 
 from audio_tools.config import Settings
@@ -13,7 +14,6 @@ from audio_tools.tools.speech_to_text import SpeechToTextTool
 from audio_tools.tools.story import StoryAudioTool
 from audio_tools.tools.text_to_music import TextToMusicTool
 from audio_tools.tools.text_to_speech import TextToSpeechTool
-from tests.helpers.standard_tools import StandardToolCase
 
 
 class _InWorkspace(StandardToolCase, ToolsUnitTests):

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agents.cli.speak import speak_command
+from audio_tools.agents.cli.speak import speak_command
 from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError, OutputExistsError

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agents.cli.common import JsonOption, emit, settings_of
+from audio_tools.agents.cli.common import JsonOption, emit, settings_of
 
 SECONDS_PER_DAY = 86400.0
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from agents.cli.main import app, main
+from audio_tools.agents.cli.main import app, main
 
 __all__ = ["app", "main"]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agents.cli.common import ForceOption, JsonOption, OutputOption, emit, read_text, settings_of
+from audio_tools.agents.cli.common import ForceOption, JsonOption, OutputOption, emit, read_text, settings_of
 
 __all__ = ["mix_command", "story_command"]
 

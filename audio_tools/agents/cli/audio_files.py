@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from agents.cli.common import ForceOption, JsonOption, emit, settings_of
+from audio_tools.agents.cli.common import ForceOption, JsonOption, emit, settings_of
 
 
 def probe_command(

@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from agents.cli import audio_files, clean, music, speak, transcribe
-from agents.cli import mix as mix_cli
+from audio_tools.agents.cli import audio_files, clean, music, speak, transcribe
+from audio_tools.agents.cli import mix as mix_cli
 
 app = typer.Typer(
     name="audio-agent",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agents.cli.common import settings_of
+from audio_tools.agents.cli.common import settings_of
 
 if TYPE_CHECKING:
     from audio_tools.transcript import Transcript

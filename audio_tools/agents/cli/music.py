@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agents.cli.common import ForceOption, JsonOption, OutputOption, emit, settings_of
+from audio_tools.agents.cli.common import ForceOption, JsonOption, OutputOption, emit, settings_of
 
 __all__ = ["music_command"]
 
