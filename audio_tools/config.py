@@ -1,17 +1,28 @@
-"""Settings shared by every capability, read from environment variables or passed in.
+"""Settings: every knob of the toolkit in one object, and the only module that reads the environment.
 
-| setting           | env var                          | default                    |
-|-------------------|----------------------------------|----------------------------|
-| workspace         | AUDIO_TOOLS_WORKSPACE            | the current directory      |
-| max_input_bytes   | AUDIO_TOOLS_MAX_INPUT_BYTES      | 2 GB                       |
-| max_duration_s    | AUDIO_TOOLS_MAX_DURATION_S       | 4 h                        |
-| max_text_chars    | AUDIO_TOOLS_MAX_TEXT_CHARS       | 100,000                    |
-| max_music_s       | AUDIO_TOOLS_MAX_MUSIC_S          | 300                        |
-| ffmpeg_timeout_s  | AUDIO_TOOLS_FFMPEG_TIMEOUT_S     | 3600                       |
-| stt / tts / music | AUDIO_TOOLS_STT / _TTS / _MUSIC  | auto                       |
-| device            | AUDIO_TOOLS_DEVICE               | auto (cuda when available) |
-| store_dir         | AUDIO_TOOLS_STORE_DIR            | <workspace>/.audio_store   |
-| retention_days    | AUDIO_TOOLS_RETENTION_DAYS       | 7                          |
+A :class:`Settings` is made once at the edge (the CLI, a toolkit, a loader) and passed down
+explicitly; nothing below this module looks at ``os.environ``. ``Settings()`` reads the
+variables below (an empty value counts as unset); keyword arguments win over them.
+
+| setting                  | environment variable                                   | default                  |
+|--------------------------|--------------------------------------------------------|--------------------------|
+| workspace                | AUDIO_TOOLS_WORKSPACE                                  | the current directory    |
+| max_input_bytes          | AUDIO_TOOLS_MAX_INPUT_BYTES                            | 2 GB                     |
+| max_duration_s           | AUDIO_TOOLS_MAX_DURATION_S                             | 4 h                      |
+| max_text_chars           | AUDIO_TOOLS_MAX_TEXT_CHARS                             | 100,000                  |
+| max_music_s              | AUDIO_TOOLS_MAX_MUSIC_S                                | 300                      |
+| ffmpeg_timeout_s         | AUDIO_TOOLS_FFMPEG_TIMEOUT_S                           | 3600                     |
+| stt / tts / music        | AUDIO_TOOLS_STT / _TTS / _MUSIC                        | auto                     |
+| device                   | AUDIO_TOOLS_DEVICE                                     | auto (cuda when present) |
+| store_dir                | AUDIO_TOOLS_STORE_DIR                                  | <workspace>/.audio_store |
+| retention_days           | AUDIO_TOOLS_RETENTION_DAYS                             | 7                        |
+| whisper_model            | AUDIO_TOOLS_WHISPER_MODEL                              | openai/whisper-small     |
+| whisper_batch_size       | AUDIO_TOOLS_WHISPER_BATCH_SIZE                         | 4 (CPU), 16 (CUDA)       |
+| musicgen_window_s        | AUDIO_TOOLS_MUSICGEN_WINDOW_S                          | the model's own window   |
+| openai_api_key           | AUDIO_TOOLS_OPENAI_API_KEY, else OPENAI_API_KEY        | none                     |
+| openai_base_url          | AUDIO_TOOLS_OPENAI_BASE_URL, else OPENAI_BASE_URL      | the OpenAI API           |
+| openai_max_upload_bytes  | AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES                    | 25 MB                    |
+| hf_offline               | AUDIO_TOOLS_HF_OFFLINE, else HF_HUB_OFFLINE            | false                    |
 """
 
 from __future__ import annotations
@@ -19,9 +30,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from audio_tools.errors import InvalidInputError
 
@@ -30,12 +45,22 @@ __all__ = ["ENV_PREFIX", "Settings"]
 ENV_PREFIX = "AUDIO_TOOLS_"
 
 Device = Literal["auto", "cpu", "cuda"]
-POSITIVE_SETTINGS = ("max_input_bytes", "max_duration_s", "max_text_chars", "max_music_s", "ffmpeg_timeout_s")
+POSITIVE_SETTINGS = (
+    "max_input_bytes", "max_duration_s", "max_text_chars", "max_music_s", "ffmpeg_timeout_s",
+    "openai_max_upload_bytes",
+)
+# The mapping Settings() reads: os.environ, or the one given to Settings.from_env for this call.
+_ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("audio_tools_environment", default=None)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Configuration of the toolkit: where files may live, caps, default backends, device.
+def _alias(name: str, *others: str) -> AliasChoices:
+    return AliasChoices(name, ENV_PREFIX + name.upper(), *others)
+
+
+class Settings(BaseSettings):
+    """Configuration of the toolkit: where files may live, caps, default backends, device, services.
+
+    Frozen and hashable: backends built for one ``Settings`` are reused only with an equal one.
 
     Args:
         workspace: root directory every tool is confined to.
@@ -50,77 +75,152 @@ class Settings:
         device: ``cpu``, ``cuda`` or ``auto``.
         store_dir: where the transcript store lives; defaults inside the workspace.
         retention_days: age after which ``clean`` removes generated outputs.
+        whisper_model: the checkpoint ``auto`` speech-to-text looks for.
+        whisper_batch_size: 30-second chunks Whisper decodes at once; by device when None.
+        musicgen_window_s: MusicGen's window length; the model's own when None.
+        openai_api_key: key of the OpenAI API (or of a compatible server).
+        openai_base_url: an OpenAI-compatible server instead of the OpenAI API.
+        openai_max_upload_bytes: largest file sent to the transcription API in one request.
+        hf_offline: never try the Hugging Face hub (as ``HF_HUB_OFFLINE=1``).
     """
 
-    workspace: Path = field(default_factory=Path.cwd)
-    max_input_bytes: int = 2_000_000_000
-    max_duration_s: float = 4 * 3600.0
-    max_text_chars: int = 100_000
-    max_music_s: float = 300.0
-    ffmpeg_timeout_s: float = 3600.0
-    stt: str = "auto"
-    tts: str = "auto"
-    music: str = "auto"
-    device: Device = "auto"
-    store_dir: Path | None = None
-    retention_days: float = 7.0
+    model_config = SettingsConfigDict(frozen=True, validate_by_name=True, extra="forbid")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "workspace", Path(self.workspace).expanduser().resolve())
-        if self.store_dir is not None:
-            object.__setattr__(self, "store_dir", Path(self.store_dir).expanduser().resolve())
-        for name in (*POSITIVE_SETTINGS, "retention_days"):
-            value = getattr(self, name)
-            # NaN and inf pass a plain "> 0" test; inf would also overflow timers and int().
-            usable = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-            if not usable or value < 0 or (value == 0 and name in POSITIVE_SETTINGS):
-                kind = "positive" if name in POSITIVE_SETTINGS else "zero or more"
-                msg = f"Setting {name} must be a finite number, {kind}; got {value!r}. Fix it or unset it."
-                raise InvalidInputError(msg)
-        if self.device not in ("auto", "cpu", "cuda"):
-            msg = f"Setting device must be auto, cpu or cuda, got {self.device!r}."
-            raise InvalidInputError(msg)
+    workspace: Path = Field(default_factory=Path.cwd, validation_alias=_alias("workspace"))
+    max_input_bytes: int = Field(2_000_000_000, strict=True, validation_alias=_alias("max_input_bytes"))
+    max_duration_s: float = Field(4 * 3600.0, strict=True, validation_alias=_alias("max_duration_s"))
+    max_text_chars: int = Field(100_000, strict=True, validation_alias=_alias("max_text_chars"))
+    max_music_s: float = Field(300.0, strict=True, validation_alias=_alias("max_music_s"))
+    ffmpeg_timeout_s: float = Field(3600.0, strict=True, validation_alias=_alias("ffmpeg_timeout_s"))
+    stt: str = Field("auto", validation_alias=_alias("stt"))
+    tts: str = Field("auto", validation_alias=_alias("tts"))
+    music: str = Field("auto", validation_alias=_alias("music"))
+    device: Device = Field("auto", validation_alias=_alias("device"))
+    store_dir: Path | None = Field(None, validation_alias=_alias("store_dir"))
+    retention_days: float = Field(7.0, strict=True, validation_alias=_alias("retention_days"))
+    whisper_model: str = Field("openai/whisper-small", validation_alias=_alias("whisper_model"))
+    whisper_batch_size: int | None = Field(None, ge=1, le=256, strict=True,
+                                           validation_alias=_alias("whisper_batch_size"))
+    musicgen_window_s: float | None = Field(None, strict=True, validation_alias=_alias("musicgen_window_s"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_alias("openai_api_key", "OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=_alias("openai_base_url", "OPENAI_BASE_URL"))
+    openai_max_upload_bytes: int = Field(25_000_000, strict=True, validation_alias=_alias("openai_max_upload_bytes"))
+    hf_offline: bool = Field(False, strict=True, validation_alias=_alias("hf_offline", "HF_HUB_OFFLINE"))
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as e:
+            raise _invalid(e) from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments, then the environment, parsed by :class:`_Environment`."""
+        return init_settings, _Environment(settings_cls)
+
+    @field_validator("workspace", "store_dir")
+    @classmethod
+    def _resolved(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser().resolve()
+
+    @field_validator(*POSITIVE_SETTINGS, "retention_days", "musicgen_window_s")
+    @classmethod
+    def _finite(cls, value: float | None, info: Any) -> float | None:
+        # NaN and inf pass a plain "> 0" test; inf would also overflow timers and int().
+        if value is None:
+            return None
+        positive = info.field_name in POSITIVE_SETTINGS or info.field_name == "musicgen_window_s"
+        if not math.isfinite(value) or value < 0 or (value == 0 and positive):
+            kind = "positive" if positive else "zero or more"
+            msg = f"must be a finite number, {kind}"
+            raise ValueError(msg)
+        return value
 
     @property
     def store_path(self) -> Path:
         """The transcript store directory (``store_dir`` or ``<workspace>/.audio_store``)."""
         return self.store_dir if self.store_dir is not None else self.workspace / ".audio_store"
 
+    @property
+    def openai_configured(self) -> bool:
+        """Whether an OpenAI key or a compatible server is set, so that the service can be tried."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Build settings from ``AUDIO_TOOLS_*`` variables; keyword overrides win.
-
-        Args:
-            env: the environment to read; ``os.environ`` when omitted.
-            **overrides: explicit values (e.g. from CLI flags); ``None`` values are ignored.
+        """Settings from ``env`` (``os.environ`` when omitted); keyword overrides win, None ones are ignored.
 
         Raises:
-            InvalidInputError: a variable does not parse as its setting's type.
+            InvalidInputError: a variable does not parse as its setting's type, or a value is out of range.
         """
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is None or raw == "":
-                continue
-            values[f.name] = _parse(f.name, raw, f.default)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        token = _ENVIRONMENT.set(env)
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        finally:
+            _ENVIRONMENT.reset(token)
 
     def with_(self, **changes: Any) -> Settings:
-        """A copy with some settings changed."""
-        return replace(self, **changes)
+        """A copy with some settings changed, checked like new ones; the environment is not read again."""
+        return type(self).from_env({}, **{**dict(self), **changes})
 
 
-def _parse(name: str, raw: str, default: Any) -> Any:
+class _Environment(PydanticBaseSettingsSource):
+    """Values of ``AUDIO_TOOLS_*`` (and the few standard) variables, parsed to each setting's type.
+
+    Numbers are parsed here (``1e6`` is a fine byte count) so that keyword arguments can stay
+    strictly typed: ``Settings(max_duration_s="60")`` is a mistake, ``AUDIO_TOOLS_MAX_DURATION_S=60``
+    is not.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        environment = _ENVIRONMENT.get()
+        source = os.environ if environment is None else environment
+        choices = field.validation_alias.choices if isinstance(field.validation_alias, AliasChoices) else []
+        for name in (c for c in choices if isinstance(c, str) and c != field_name):
+            raw = source.get(name)
+            if raw:
+                return _parse(field_name, name, raw, field.annotation), name, False
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = {}
+        for field_name, field in self.settings_cls.model_fields.items():
+            value, _, _ = self.get_field_value(field, field_name)
+            if value is not None:
+                values[field_name] = value
+        return values
+
+
+def _parse(field_name: str, variable: str, raw: str, annotation: Any) -> Any:
+    kind = str(annotation)
     try:
-        if isinstance(default, bool):
-            return raw.lower() in ("1", "true", "yes", "on")
-        if isinstance(default, int):
+        if "bool" in kind:
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if "int" in kind:
             return int(float(raw))
-        if isinstance(default, float):
+        if "float" in kind:
             return float(raw)
     except (ValueError, OverflowError) as e:
-        msg = f"Environment variable {ENV_PREFIX}{name.upper()}={raw!r} is not a finite number; fix or unset it."
+        msg = f"Environment variable {variable}={raw!r} is not a finite number; fix or unset it ({field_name})."
         raise InvalidInputError(msg) from e
+    if "Path" in kind:
+        return Path(raw)
+    if "SecretStr" in kind:
+        return SecretStr(raw)
     return raw
+
+
+def _invalid(error: ValidationError) -> InvalidInputError:
+    problems = []
+    for item in error.errors(include_url=False):
+        name = ".".join(str(part) for part in item.get("loc", ())) or "settings"
+        reason = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
+        problems.append(f"Setting {name} {reason}; got {item.get('input')!r}")
+    return InvalidInputError(". ".join(problems) + ". Fix it or unset it.")

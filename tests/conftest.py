@@ -21,7 +21,6 @@ import pytest
 
 from audio_tools.audio import save_audio
 from audio_tools.config import ENV_PREFIX, Settings
-from audio_tools.tts import TTS_BACKENDS
 from audio_tools.workspace import Workspace
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -61,16 +60,13 @@ def _no_audio_tools_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def offline_tts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No OpenAI configured (``auto`` speaks offline) and text-to-speech backends built afresh.
+def offline_tts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No OpenAI configured in the environment, so that settings made from it speak offline.
 
     Use it for a whole module with ``pytestmark = pytest.mark.usefixtures("offline_tts")``.
     """
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    TTS_BACKENDS.clear()
-    yield
-    TTS_BACKENDS.clear()
 
 
 @pytest.fixture

@@ -28,21 +28,41 @@ import numpy as np
 
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, InputTooLargeError, InvalidInputError
+from audio_tools.music.auto import choose
 from audio_tools.music.base import Music, MusicBackend, Progress, sample_count
-from audio_tools.registry import BackendRegistry
+from audio_tools.registry import BackendRegistry, BackendSpec
 from audio_tools.text_input import checked_text
 
 __all__ = ["MUSIC_BACKENDS", "Music", "MusicBackend", "Progress", "checked_prompt", "generate_music", "text_to_music"]
 
+
+
+def _musicgen(spec: BackendSpec, settings: Settings) -> MusicBackend:
+    from audio_tools.music.musicgen import make
+
+    return make(spec, settings)
+
+
+def _audiocraft(spec: BackendSpec, settings: Settings) -> MusicBackend:
+    from audio_tools.music.audiocraft import make
+
+    return make(spec, settings)
+
+
+def _synth(spec: BackendSpec, settings: Settings) -> MusicBackend:
+    from audio_tools.music.synth import make
+
+    return make(spec, settings)
+
+
 MUSIC_BACKENDS: BackendRegistry[MusicBackend] = BackendRegistry("text-to-music")
-MUSIC_BACKENDS.register("musicgen", "audio_tools.music.musicgen:make",
+MUSIC_BACKENDS.register("musicgen", _musicgen,
                         "MusicGen via transformers (facebook/musicgen-small by default, or a local folder)")
-MUSIC_BACKENDS.register("audiocraft", "audio_tools.music.audiocraft:make",
+MUSIC_BACKENDS.register("audiocraft", _audiocraft,
                         "MusicGen via Meta's audiocraft (optional extra; small, medium, large or melody)")
-MUSIC_BACKENDS.register("synth", "audio_tools.music.synth:make",
+MUSIC_BACKENDS.register("synth", _synth,
                         "offline chord-and-rhythm synthesizer driven by the prompt's mood, tempo and instruments")
-MUSIC_BACKENDS.register("auto", "audio_tools.music.auto:make",
-                        "musicgen when its weights are on this machine, else synth")
+MUSIC_BACKENDS.register_auto(choose, "musicgen when its weights are on this machine, else synth")
 
 MAX_SEED = 2**31 - 1
 

@@ -2,12 +2,13 @@
 
 ``MODEL`` is a hub id (default ``facebook/musicgen-small``) or a folder written by
 ``save_pretrained`` holding the model and its processor; ``HF_HUB_OFFLINE=1`` is honoured.
-The model runs on CUDA in float16 when available (``AUDIO_TOOLS_DEVICE``), else on CPU.
+The model runs on CUDA in float16 when available (the ``device`` setting), else on CPU, and is
+loaded once per process and device (:func:`audio_tools.registry.load_once`).
 
 The duration becomes a number of audio frames at the codec's frame rate (50 per second
 for the released checkpoints), plus the codebook delay of MusicGen's token pattern. Up to
-the model's window (``AUDIO_TOOLS_MUSICGEN_WINDOW_S``, read when the backend is built;
-default 30 s, what the models were trained on) one generation does it. Longer music is
+the model's window (the ``musicgen_window_s`` setting; default 30 s, what the models were
+trained on) one generation does it. Longer music is
 made window by window: each window is prompted with the text and the last third of the
 audio so far (encoded by the model's own audio codec), so it continues the same music, and
 the last second of the stretch both versions share is joined with an equal-power
@@ -18,7 +19,6 @@ per loaded model, without disturbing torch's global random state.
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,12 +39,11 @@ from audio_tools.hub import local_folder, torch_device, torch_dtype
 from audio_tools.music.base import Progress, sample_count
 from audio_tools.music.crossfade import join_with_crossfade
 from audio_tools.music.hub import DEFAULT_MUSICGEN_MODEL, missing_weights_message
-from audio_tools.registry import BackendSpec
+from audio_tools.registry import BackendSpec, load_once
 
-__all__ = ["DEFAULT_WINDOW_S", "WINDOW_ENV", "MusicgenBackend", "Window", "make", "plan_windows"]
+__all__ = ["DEFAULT_WINDOW_S", "MusicgenBackend", "Window", "make", "plan_windows"]
 
 DEFAULT_WINDOW_S = 30.0
-WINDOW_ENV = "AUDIO_TOOLS_MUSICGEN_WINDOW_S"
 CONTEXT_FRACTION = 1 / 3  # share of a window given over to the previous audio
 CROSSFADE_S = 1.0
 
@@ -90,7 +89,8 @@ class MusicgenBackend:
         window_s: longest stretch generated in one call.
     """
 
-    def __init__(self, model: Any, processor: Any, name: str, window_s: float = DEFAULT_WINDOW_S) -> None:
+    def __init__(self, model: Any, processor: Any, name: str, window_s: float = DEFAULT_WINDOW_S,
+                 lock: threading.Lock | None = None) -> None:
         self.model = model
         self.processor = processor
         self.name = name
@@ -103,11 +103,12 @@ class MusicgenBackend:
         self.window_frames = round(window_s * self.sample_rate / self.hop)
         if not 3 <= self.window_frames <= longest:
             msg = (f"A MusicGen window of {window_s:g} s is outside what this model handles "
-                   f"(3 frames to {longest * self.hop / self.sample_rate:g} s); set {WINDOW_ENV} in range.")
+                   f"(3 frames to {longest * self.hop / self.sample_rate:g} s); "
+                   f"set AUDIO_TOOLS_MUSICGEN_WINDOW_S in range.")
             raise InvalidInputError(msg)
         self.context_frames = max(1, round(self.window_frames * CONTEXT_FRACTION))
         self.crossfade = max(2, min(round(CROSSFADE_S * self.sample_rate), self.context_frames * self.hop // 2))
-        self._lock = threading.Lock()
+        self._lock = lock if lock is not None else threading.Lock()
 
     def generate(
         self, prompt: str, duration_s: float, *, seed: int, progress: Progress | None = None
@@ -180,26 +181,22 @@ def make(spec: BackendSpec, settings: Settings) -> MusicgenBackend:
     Raises:
         BackendUnavailableError: the weights are neither a folder nor cached and cannot be
             downloaded, or CUDA was asked for and is missing.
-        InvalidInputError: ``AUDIO_TOOLS_MUSICGEN_WINDOW_S`` is not a usable number.
+        InvalidInputError: the ``musicgen_window_s`` setting is outside what the model handles.
     """
     model_name = spec.model or DEFAULT_MUSICGEN_MODEL
     folder = local_folder(model_name)
     source = str(folder) if folder is not None else model_name
     device = torch_device(settings)
-    try:
-        model: Any = MusicgenForConditionalGeneration.from_pretrained(source, dtype=torch_dtype(device))
-        processor = AutoProcessor.from_pretrained(source)
-    except (OSError, ValueError) as e:
-        raise BackendUnavailableError(missing_weights_message(model_name, e)) from e
-    model.to(device).eval()
-    return MusicgenBackend(model, processor, f"musicgen:{model_name}", window_s=_window_s())
 
+    def load() -> tuple[Any, Any, threading.Lock]:
+        try:
+            model: Any = MusicgenForConditionalGeneration.from_pretrained(source, dtype=torch_dtype(device))
+            processor = AutoProcessor.from_pretrained(source)
+        except (OSError, ValueError) as e:
+            raise BackendUnavailableError(missing_weights_message(model_name, e)) from e
+        model.to(device).eval()
+        return model, processor, threading.Lock()
 
-def _window_s() -> float:
-    raw = os.environ.get(WINDOW_ENV, "")
-    try:
-        return float(raw) if raw else DEFAULT_WINDOW_S
-    except ValueError as e:
-        msg = f"{WINDOW_ENV}={raw!r} is not a number of seconds; unset it or give e.g. 30."
-        raise InvalidInputError(msg) from e
-
+    model, processor, lock = load_once(("musicgen", source, device), load)
+    return MusicgenBackend(model, processor, f"musicgen:{model_name}",
+                           window_s=settings.musicgen_window_s or DEFAULT_WINDOW_S, lock=lock)

@@ -22,7 +22,8 @@ import threading
 from audio_tools.audio import AudioSource, local_file, probe
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError
-from audio_tools.registry import BackendRegistry
+from audio_tools.registry import BackendRegistry, BackendSpec
+from audio_tools.stt.auto import choose
 from audio_tools.stt.base import ProgressCallback, STTBackend, STTRequest, Task
 from audio_tools.transcript import Transcript
 
@@ -30,15 +31,33 @@ __all__ = ["STT_BACKENDS", "ProgressCallback", "STTBackend", "transcribe"]
 
 TASKS = ("transcribe", "translate")
 
+
+
+def _pocketsphinx(spec: BackendSpec, settings: Settings) -> STTBackend:
+    from audio_tools.stt.pocketsphinx import make
+
+    return make(spec, settings)
+
+
+def _whisper(spec: BackendSpec, settings: Settings) -> STTBackend:
+    from audio_tools.stt.whisper import make
+
+    return make(spec, settings)
+
+
+def _openai(spec: BackendSpec, settings: Settings) -> STTBackend:
+    from audio_tools.stt.openai import make
+
+    return make(spec, settings)
+
+
 STT_BACKENDS: BackendRegistry[STTBackend] = BackendRegistry("speech-to-text")
-STT_BACKENDS.register("pocketsphinx", "audio_tools.stt.pocketsphinx:make",
+STT_BACKENDS.register("pocketsphinx", _pocketsphinx,
                       "offline English recognition (CMU PocketSphinx); no download needed")
-STT_BACKENDS.register("whisper", "audio_tools.stt.whisper:make",
+STT_BACKENDS.register("whisper", _whisper,
                       "a transformers Whisper model, e.g. whisper:openai/whisper-small or a local directory")
-STT_BACKENDS.register("openai", "audio_tools.stt.openai:make",
-                      "the OpenAI transcription API: openai:whisper-1 or openai:gpt-4o-transcribe")
-STT_BACKENDS.register("auto", "audio_tools.stt.auto:make",
-                      "whisper when its weights are available locally, else pocketsphinx")
+STT_BACKENDS.register("openai", _openai, "the OpenAI transcription API: openai:whisper-1 or openai:gpt-4o-transcribe")
+STT_BACKENDS.register_auto(choose, "whisper when its weights are available locally, else pocketsphinx")
 
 
 def transcribe(

@@ -1,7 +1,8 @@
 """``openai[:MODEL]``: the OpenAI transcription API (``whisper-1``, ``gpt-4o-transcribe``...).
 
-The client honours ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` (any compatible server).
-Files over the upload limit (``AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES``, default 25 MB) are
+The client comes from the settings' OpenAI key and base URL (any compatible server), through
+:mod:`audio_tools.openai_service`, which also maps the service's errors. Files over the
+upload limit (setting ``openai_max_upload_bytes``, default 25 MB) are
 cut at their quietest moments into FLAC parts under it, sent a few at a time with retries,
 and the segment times shifted by each part's offset. ``whisper-1`` answers ``verbose_json``
 with segments (and words), which are kept; models without timestamps get one segment per
@@ -12,16 +13,16 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import tempfile
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audio_tools import openai_service
 from audio_tools.audio import SAMPLE_RATE, AudioInfo, load_audio, save_audio
 from audio_tools.config import Settings
-from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
+from audio_tools.errors import BackendError, InvalidInputError
 from audio_tools.registry import BackendSpec
 from audio_tools.stt.base import STTRequest
 from audio_tools.stt.split import quiet_cuts
@@ -31,14 +32,11 @@ __all__ = ["OpenAIBackend", "Part", "make"]
 
 DEFAULT_MODEL = "whisper-1"
 TIMESTAMP_MODELS = frozenset({"whisper-1"})  # the models that answer verbose_json
-UPLOAD_LIMIT_ENV = "AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES"
-DEFAULT_UPLOAD_LIMIT = 25_000_000
 UPLOAD_SUFFIXES = frozenset({".flac", ".mp3", ".mp4", ".mpeg", ".mpga", ".m4a", ".ogg", ".wav", ".webm"})
 PCM_BYTES_PER_S = 2 * SAMPLE_RATE  # 16-bit mono: FLAC parts are never larger, plus headers
 SIZE_MARGIN = 0.95
 UNTIMED_PART_S = 30.0
 MAX_CONCURRENCY = 4
-MAX_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -54,19 +52,18 @@ class OpenAIBackend:
     """The ``openai`` family.
 
     Args:
-        client: an ``openai.OpenAI`` client (its own retries are used).
+        settings: the service's key, address and upload limit (``openai_max_upload_bytes``).
         model: the transcription model.
-        max_upload_bytes: the largest file sent in one request.
         concurrency: requests in flight at once.
     """
 
     name = "openai"
 
-    def __init__(self, client: Any, model: str = DEFAULT_MODEL, max_upload_bytes: int = DEFAULT_UPLOAD_LIMIT,
-                 concurrency: int = MAX_CONCURRENCY) -> None:
-        self.client = client
+    def __init__(self, settings: Settings, model: str = DEFAULT_MODEL, concurrency: int = MAX_CONCURRENCY) -> None:
+        self.settings = settings
+        self.client = openai_service.client(settings)
         self.model: str | None = model
-        self.max_upload_bytes = max_upload_bytes
+        self.max_upload_bytes = settings.openai_max_upload_bytes
         self.concurrency = concurrency
         self.timed = model in TIMESTAMP_MODELS
 
@@ -109,7 +106,7 @@ class OpenAIBackend:
             path = save_audio(samples[start:end], SAMPLE_RATE, folder / f"part-{i:04d}.flac", settings=settings)
             if path.stat().st_size > self.max_upload_bytes:
                 msg = (f"Part {i} of {info.path.name} is {path.stat().st_size} bytes, over the "
-                       f"{self.max_upload_bytes}-byte upload limit. Raise {UPLOAD_LIMIT_ENV}.")
+                       f"{self.max_upload_bytes}-byte upload limit. Raise AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES.")
                 raise BackendError(msg)
             parts.append(Part(path, start / SAMPLE_RATE, (end - start) / SAMPLE_RATE))
         return parts
@@ -134,16 +131,14 @@ class OpenAIBackend:
         return [future.result() for future in futures]
 
     def _send(self, part: Part, request: STTRequest) -> list[Segment]:
-        import openai
-
         request.check_cancelled()
         response_format = "verbose_json" if self.timed else "json"
         options: dict[str, Any] = {"model": self.model, "response_format": response_format}
         if self.timed:
             options["timestamp_granularities"] = ["segment", "word"]
-        try:
-            with part.path.open("rb") as f:
-                upload = (part.path.name, f.read())
+        with part.path.open("rb") as f:
+            upload = (part.path.name, f.read())
+        with openai_service.openai_errors(self.settings, f"the transcription of the audio at {part.offset:.1f} s"):
             if request.task == "translate":
                 options.pop("timestamp_granularities")
                 response = self.client.audio.translations.create(file=upload, **options)
@@ -151,48 +146,17 @@ class OpenAIBackend:
                 if request.language is not None:
                     options["language"] = request.language
                 response = self.client.audio.transcriptions.create(file=upload, **options)
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
-            msg = (f"The OpenAI API refused the request ({e.status_code}): check OPENAI_API_KEY "
-                   f"(and OPENAI_BASE_URL if you use another server).")
-            raise BackendUnavailableError(msg) from e
-        except openai.APIStatusError as e:
-            msg = (f"The OpenAI API answered {e.status_code} for the audio at {part.offset:.1f} s: {e.message}. "
-                   f"Try again later or use another backend.")
-            raise BackendError(msg) from e
-        except openai.APIError as e:  # connection errors and timeouts, after the retries
-            msg = (f"Could not get an answer from the OpenAI API at {self.client.base_url} ({e}). "
-                   f"Check the network and OPENAI_BASE_URL, or use an offline backend (pocketsphinx).")
-            raise BackendError(msg) from e
         return _segments(response, part)
 
 
 def make(spec: BackendSpec, settings: Settings) -> OpenAIBackend:
-    """Registry factory: ``openai[:MODEL]`` with a client from the environment.
+    """Registry factory: ``openai[:MODEL]`` with a client for the configured service.
 
     Raises:
-        BackendUnavailableError: the ``openai`` package or ``OPENAI_API_KEY`` is missing.
-        InvalidInputError: ``AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES`` is not a positive number.
+        BackendUnavailableError: the ``openai`` package is missing, or no key or server is configured.
     """
-    try:
-        import openai
-
-        client = openai.OpenAI(max_retries=MAX_RETRIES)
-    except ImportError as e:
-        msg = "The openai package is not installed; 'pip install openai' to use the openai backend."
-        raise BackendUnavailableError(msg) from e
-    except openai.OpenAIError as e:
-        msg = (f"The openai backend cannot start ({e}). Set OPENAI_API_KEY (and OPENAI_BASE_URL for a "
-               f"compatible server), or use an offline backend: pocketsphinx or whisper.")
-        raise BackendUnavailableError(msg) from e
-    raw = os.environ.get(UPLOAD_LIMIT_ENV, "")
-    try:
-        limit = int(float(raw)) if raw else DEFAULT_UPLOAD_LIMIT
-    except ValueError:
-        limit = -1
-    if limit <= 0:
-        msg = f"{UPLOAD_LIMIT_ENV}={raw!r} is not a positive number of bytes; e.g. 25000000."
-        raise InvalidInputError(msg)
-    return OpenAIBackend(client, spec.model or DEFAULT_MODEL, limit)
+    openai_service.require_configured(settings, "speech-to-text")
+    return OpenAIBackend(settings, spec.model or DEFAULT_MODEL)
 
 
 def _segments(response: Any, part: Part) -> list[Segment]:

@@ -26,7 +26,7 @@ from audio_tools.audio import SAMPLE_RATE, AudioBlock, AudioInfo, stream_audio
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 from audio_tools.language import is_english
-from audio_tools.registry import BackendSpec
+from audio_tools.registry import BackendSpec, load_once
 from audio_tools.stt.base import STTRequest
 from audio_tools.stt.split import quiet_cuts
 from audio_tools.transcript import DEFAULT_PAUSE_S, Transcript, Word, split_at_pauses
@@ -77,9 +77,12 @@ class PocketsphinxBackend:
 
     def transcribe(self, info: AudioInfo, request: STTRequest) -> Transcript:
         """Recognise English speech in ``info.path`` (see :class:`audio_tools.stt.base.STTBackend`)."""
-        if not is_english(request.language):
-            msg = (f"pocketsphinx recognises English only, not {request.language!r}. Use a Whisper backend "
-                   f"(whisper:openai/whisper-small, with its weights downloaded) or openai:whisper-1.")
+        if request.task == "translate" or not is_english(request.language):
+            what = "translation" if request.task == "translate" else f"language {request.language!r}"
+            model = request.settings.whisper_model
+            msg = (f"pocketsphinx, the offline fallback, recognises English only, so {what} cannot be done. "
+                   f"Put Whisper weights on this machine ('hf download {model}', or a local checkpoint: "
+                   f"whisper:/path/to/whisper or AUDIO_TOOLS_WHISPER_MODEL), or use openai:whisper-1.")
             raise InvalidInputError(msg)
         total = info.duration
         stream = stream_audio(info.path, SAMPLE_RATE, STREAM_BLOCK_S, settings=request.settings)
@@ -146,7 +149,7 @@ def make(spec: BackendSpec, settings: Settings) -> PocketsphinxBackend:
         msg = f"pocketsphinx has only its bundled en-us model, not {spec.model!r}. Use the spec 'pocketsphinx'."
         raise InvalidInputError(msg)
     _load_decoder()
-    return PocketsphinxBackend()
+    return load_once(("pocketsphinx",), PocketsphinxBackend)  # its worker pool is shared by every caller
 
 
 def speech_blocks(blocks: Iterable[AudioBlock], max_block_s: float = MAX_BLOCK_S) -> Iterator[SpeechBlock]:

@@ -1,18 +1,17 @@
 """``whisper[:MODEL]``: a transformers Whisper checkpoint (hub id or local directory).
 
-The ``automatic-speech-recognition`` pipeline is built once per process (the registry caches
-this backend) on CUDA in fp16 when available, else on the CPU in fp32. Long audio is given
+The ``automatic-speech-recognition`` pipeline is built once per process and device
+(:func:`audio_tools.registry.load_once`) on CUDA in fp16 when available, else on the CPU in fp32. Long audio is given
 to it in windows of :data:`WINDOW_S` (cut at quiet moments: progress and cancellation
 between windows), which it chunks into 30 s pieces decoded ``batch_size`` at a time.
 Checkpoints whose generation config has alignment heads (all OpenAI ones) give word
 timestamps, and segments are then split at pauses; others give Whisper's own segments.
-Weights are never downloaded when ``HF_HUB_OFFLINE=1``.
+Weights are never downloaded when ``HF_HUB_OFFLINE=1`` (the ``hf_offline`` setting).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 from typing import Any
 
@@ -23,7 +22,7 @@ from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 from audio_tools.hub import torch_device, torch_dtype
 from audio_tools.language import is_english
-from audio_tools.registry import BackendSpec
+from audio_tools.registry import BackendSpec, load_once
 from audio_tools.stt.base import STTRequest
 from audio_tools.stt.split import quiet_cuts
 from audio_tools.transcript import Segment, Transcript, Word, split_at_pauses
@@ -33,7 +32,6 @@ __all__ = ["DEFAULT_MODEL", "WhisperBackend", "make"]
 DEFAULT_MODEL = "openai/whisper-small"
 CHUNK_S = 30.0
 WINDOW_S = 300.0
-BATCH_SIZE_ENV = "AUDIO_TOOLS_WHISPER_BATCH_SIZE"
 DEFAULT_BATCH_SIZE = {"cpu": 4, "cuda": 16}
 
 
@@ -42,20 +40,21 @@ class WhisperBackend:
 
     Args:
         pipe: a transformers ``automatic-speech-recognition`` pipeline of a Whisper model.
+        lock: held while the pipeline runs (it runs one call at a time, whoever shares it).
         model: the checkpoint's name, for the transcript.
         batch_size: 30 s chunks decoded at once.
     """
 
     name = "whisper"
 
-    def __init__(self, pipe: Any, model: str, batch_size: int) -> None:
+    def __init__(self, pipe: Any, lock: threading.Lock, model: str, batch_size: int) -> None:
         self.pipe = pipe
+        self._lock = lock
         self.model: str | None = model
         self.batch_size = batch_size
         config = pipe.model.generation_config
         self.multilingual = bool(getattr(config, "is_multilingual", False))
         self.word_timestamps = bool(getattr(config, "alignment_heads", None))
-        self._lock = threading.Lock()  # a pipeline runs one call at a time
 
     def transcribe(self, info: AudioInfo, request: STTRequest) -> Transcript:
         """Transcribe (or translate into English) ``info.path`` window by window."""
@@ -110,7 +109,7 @@ def make(spec: BackendSpec, settings: Settings) -> WhisperBackend:
     Raises:
         BackendUnavailableError: transformers/torch are missing, or the weights are not
             on this machine and cannot be downloaded (the message says how to get them).
-        InvalidInputError: ``AUDIO_TOOLS_WHISPER_BATCH_SIZE`` is not a positive integer.
+        InvalidInputError: the checkpoint is not a Whisper model.
     """
     model = spec.model or DEFAULT_MODEL
     try:
@@ -119,29 +118,23 @@ def make(spec: BackendSpec, settings: Settings) -> WhisperBackend:
         msg = f"The whisper backend needs torch and transformers ({e}); 'pip install torch transformers'."
         raise BackendUnavailableError(msg) from e
     device = torch_device(settings)
-    batch_size = _batch_size(device)
-    try:
-        pipe = pipeline("automatic-speech-recognition", model=model, device=device, dtype=torch_dtype(device))
-    except (OSError, ValueError) as e:
-        raise BackendUnavailableError(_missing_weights(model, e)) from e
-    if pipe.model.config.model_type != "whisper":
-        msg = f"{model} is a {pipe.model.config.model_type} model, not Whisper. Give a Whisper checkpoint."
-        raise InvalidInputError(msg)
-    return WhisperBackend(pipe, model, batch_size)
+    batch_size = settings.whisper_batch_size or DEFAULT_BATCH_SIZE["cuda" if device.startswith("cuda") else "cpu"]
+
+    def load() -> tuple[Any, threading.Lock]:
+        try:
+            pipe = pipeline("automatic-speech-recognition", model=model, device=device, dtype=torch_dtype(device))
+        except (OSError, ValueError) as e:
+            raise BackendUnavailableError(_missing_weights(model, e, offline=settings.hf_offline)) from e
+        if pipe.model.config.model_type != "whisper":
+            msg = f"{model} is a {pipe.model.config.model_type} model, not Whisper. Give a Whisper checkpoint."
+            raise InvalidInputError(msg)
+        return pipe, threading.Lock()
+
+    pipe, lock = load_once(("whisper", model, device), load)
+    return WhisperBackend(pipe, lock, model, batch_size)
 
 
-def _batch_size(device: str) -> int:
-    raw = os.environ.get(BATCH_SIZE_ENV, "")
-    if not raw:
-        return DEFAULT_BATCH_SIZE["cuda" if device.startswith("cuda") else "cpu"]
-    if not raw.isdigit() or int(raw) < 1:
-        msg = f"{BATCH_SIZE_ENV}={raw!r} is not a positive integer; e.g. 8."
-        raise InvalidInputError(msg)
-    return int(raw)
-
-
-def _missing_weights(model: str, error: Exception) -> str:
-    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+def _missing_weights(model: str, error: Exception, *, offline: bool) -> str:
     where = "HF_HUB_OFFLINE is set, so nothing is downloaded" if offline else "they could not be downloaded"
     return (f"The Whisper weights for {model!r} are not on this machine and {where} ({error}). "
             f"Get them on a machine with internet with 'hf download {model}' (and copy the Hugging Face cache "

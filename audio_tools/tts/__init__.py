@@ -7,7 +7,8 @@ Backends (``--tts`` specs)::
     flite[:VOICE]                              offline English: kal, awb, rms, slt, kal16, awb_time
     festival[:VOICE]                           offline English, e.g. the HTS voice slt
     espeak[:VOICE]                             offline, many languages: en-us, cmn, fr-fr, de...
-    auto                                       openai when configured, else flite / espeak by language
+    offline                                    flite for English, espeak for other languages
+    auto                                       openai when configured, else offline
 
 Text longer than a backend takes at once is split at sentence boundaries (then clauses,
 then words) and the pieces' audio is joined with short pauses and click-free edges.
@@ -28,8 +29,9 @@ from audio_tools.audio import save_audio
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, OperationCancelledError
 from audio_tools.outputs import output_path
-from audio_tools.registry import BackendRegistry
+from audio_tools.registry import BackendRegistry, BackendSpec, spec_of
 from audio_tools.text_input import checked_text
+from audio_tools.tts.auto import choose
 from audio_tools.tts.base import AsyncTTSBackend, TTSBackend
 from audio_tools.tts.join import join_chunks
 from audio_tools.tts.text_split import split_text
@@ -45,16 +47,54 @@ __all__ = [
     "synthesize_speech",
 ]
 
+
+
+def _openai(spec: BackendSpec, settings: Settings) -> TTSBackend:
+    from audio_tools.tts.openai_tts import make
+
+    return make(spec, settings)
+
+
+def _hf(spec: BackendSpec, settings: Settings) -> TTSBackend:
+    from audio_tools.tts.hf import make
+
+    return make(spec, settings)
+
+
+def _flite(spec: BackendSpec, settings: Settings) -> TTSBackend:
+    from audio_tools.tts.flite import make
+
+    return make(spec, settings)
+
+
+def _festival(spec: BackendSpec, settings: Settings) -> TTSBackend:
+    from audio_tools.tts.festival import make
+
+    return make(spec, settings)
+
+
+def _espeak(spec: BackendSpec, settings: Settings) -> TTSBackend:
+    from audio_tools.tts.espeak import make
+
+    return make(spec, settings)
+
+
+def _offline(spec: BackendSpec, settings: Settings) -> TTSBackend:
+    from audio_tools.tts.offline import make
+
+    return make(spec, settings)
+
+
 TTS_BACKENDS: BackendRegistry[TTSBackend] = BackendRegistry("text-to-speech")
-TTS_BACKENDS.register("openai", "audio_tools.tts.openai_tts:make",
+TTS_BACKENDS.register("openai", _openai,
                       "OpenAI speech (tts-1, tts-1-hd, gpt-4o-mini-tts); needs OPENAI_API_KEY or OPENAI_BASE_URL")
-TTS_BACKENDS.register("hf", "audio_tools.tts.hf:make",
+TTS_BACKENDS.register("hf", _hf,
                       "a transformers text-to-speech model (VITS/MMS-TTS, Bark) from a directory or the local cache")
-TTS_BACKENDS.register("flite", "audio_tools.tts.flite:make", "offline English (flite voices kal, awb, rms, slt)")
-TTS_BACKENDS.register("festival", "audio_tools.tts.festival:make", "offline English (Festival, e.g. HTS voice slt)")
-TTS_BACKENDS.register("espeak", "audio_tools.tts.espeak:make", "offline, over 100 languages (espeak-ng, e.g. cmn)")
-TTS_BACKENDS.register("auto", "audio_tools.tts.auto:make",
-                      "openai when configured, else flite for English and espeak for other languages")
+TTS_BACKENDS.register("flite", _flite, "offline English (flite voices kal, awb, rms, slt)")
+TTS_BACKENDS.register("festival", _festival, "offline English (Festival, e.g. HTS voice slt)")
+TTS_BACKENDS.register("espeak", _espeak, "offline, over 100 languages (espeak-ng, e.g. cmn)")
+TTS_BACKENDS.register("offline", _offline, "flite for English and espeak for other languages")
+TTS_BACKENDS.register_auto(choose, "openai when configured, else offline (flite for English, espeak for others)")
 
 
 @dataclass(frozen=True)
@@ -234,5 +274,4 @@ def _speech(tts: TTSBackend, voice: str, parts: Sequence[np.ndarray]) -> Speech:
     if samples.size == 0:
         msg = f"The {tts.name} backend produced no audio for this text. Try other wording or another backend."
         raise BackendError(msg)
-    spec = tts.name if tts.model is None else f"{tts.name}:{tts.model}"
-    return Speech(samples, tts.sample_rate, spec, voice, len(parts))
+    return Speech(samples, tts.sample_rate, spec_of(tts), voice, len(parts))

@@ -7,6 +7,7 @@ the chunks is done once, in :mod:`audio_tools.tts`, for all of them.
 
 from __future__ import annotations
 
+import abc
 import shutil
 import subprocess
 import tempfile
@@ -90,7 +91,7 @@ class AsyncTTSBackend(Protocol):
         ...
 
 
-class BaseBackend:
+class BaseBackend(abc.ABC):
     """Voice selection shared by the concrete backends; subclasses set the attributes.
 
     Attributes:
@@ -105,13 +106,17 @@ class BaseBackend:
     sample_rate: int
     english_only: bool = False
 
-    def select(self, voice: str | None, language: str | None) -> tuple[BaseBackend, str]:
+    def select(self, voice: str | None, language: str | None) -> tuple[TTSBackend, str]:
         """This backend and the voice to use (see :meth:`TTSBackend.select`)."""
         if self.english_only and not is_english(language):
             msg = (f"The {self.name} backend speaks English only, not {language!r}. Use the espeak backend "
                    f"(espeak:{language}) or the auto backend for other languages.")
             raise InvalidInputError(msg)
         return self, self.check_voice(voice if voice is not None else self.voice_for_language(language))
+
+    @abc.abstractmethod
+    def synthesize_chunk(self, text: str, voice: str) -> np.ndarray:
+        """Speak one chunk (see :meth:`TTSBackend.synthesize_chunk`)."""
 
     def voice_for_language(self, language: str | None) -> str:
         """The voice for ``language`` when no voice is given; the default voice here."""

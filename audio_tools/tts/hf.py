@@ -17,7 +17,7 @@ import numpy as np
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError
 from audio_tools.hub import torch_device
-from audio_tools.registry import BackendSpec
+from audio_tools.registry import BackendSpec, load_once
 from audio_tools.tts.base import BaseBackend
 
 __all__ = ["HFBackend", "make"]
@@ -39,7 +39,7 @@ class HFBackend(BaseBackend):
 
     name = "hf"
 
-    def __init__(self, pipe: Any, model: str) -> None:
+    def __init__(self, pipe: Any, model: str, lock: threading.Lock) -> None:
         self.pipe = pipe
         self.model = model
         self.model_type = str(pipe.model.config.model_type)
@@ -47,7 +47,7 @@ class HFBackend(BaseBackend):
         self.max_chars = MAX_CHARS.get(self.model_type, OTHER_MAX_CHARS)
         self.default_voice = DEFAULT_VOICE
         self.voices = (DEFAULT_VOICE, *self._model_voices())
-        self._lock = threading.Lock()
+        self._lock = lock  # a pipeline runs one call at a time, whoever shares it
 
     def _model_voices(self) -> list[str]:
         if self.model_type == "vits":
@@ -90,14 +90,20 @@ def make(spec: BackendSpec, settings: Settings) -> HFBackend:
     from transformers import pipeline
 
     model = spec.model or DEFAULT_MODEL
-    try:
-        # "text-to-audio" is the canonical name of the "text-to-speech" task (one pipeline class)
-        pipe = pipeline("text-to-audio", model=model, device=torch_device(settings))
-    except (OSError, ValueError, KeyError) as e:
-        msg = (f"Cannot load the text-to-speech model {model!r} ({e}). Give a directory saved with "
-               f"save_pretrained, or download the model first (e.g. 'hf download {model}').")
-        raise BackendUnavailableError(msg) from e
-    if pipe.sampling_rate is None:
-        msg = f"The model {model!r} does not say its sampling rate; it cannot be used for speech here."
-        raise BackendUnavailableError(msg)
-    return HFBackend(pipe, model)
+    device = torch_device(settings)
+
+    def load() -> tuple[Any, threading.Lock]:
+        try:
+            # "text-to-audio" is the canonical name of the "text-to-speech" task (one pipeline class)
+            pipe = pipeline("text-to-audio", model=model, device=device)
+        except (OSError, ValueError, KeyError) as e:
+            msg = (f"Cannot load the text-to-speech model {model!r} ({e}). Give a directory saved with "
+                   f"save_pretrained, or download the model first (e.g. 'hf download {model}').")
+            raise BackendUnavailableError(msg) from e
+        if pipe.sampling_rate is None:
+            msg = f"The model {model!r} does not say its sampling rate; it cannot be used for speech here."
+            raise BackendUnavailableError(msg)
+        return pipe, threading.Lock()
+
+    pipe, lock = load_once(("hf-tts", model, device), load)
+    return HFBackend(pipe, model, lock)

@@ -38,7 +38,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Burst", "OpenAIServer", "RecordedRequest", "Response", "speech_bursts", "use_openai_env"]
+from audio_tools.config import Settings
+
+__all__ = ["Burst", "OpenAIServer", "RecordedRequest", "Response", "openai_settings", "speech_bursts"]
 
 SAMPLE_RATE = 16000
 FRAME_S = 0.02
@@ -369,7 +371,6 @@ def _parse_body(request: RecordedRequest) -> None:
                 request.fields[str(name)] = payload.decode()
 
 
-def use_openai_env(server: OpenAIServer, monkeypatch: Any) -> None:
-    """Point ``OPENAI_BASE_URL``/``OPENAI_API_KEY`` at ``server`` (``monkeypatch`` is pytest's fixture)."""
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", server.api_key or "test-key")
+def openai_settings(server: OpenAIServer, settings: Settings, *, api_key: str | None = None) -> Settings:
+    """``settings`` pointed at ``server``, with its key (or ``api_key``)."""
+    return settings.with_(openai_base_url=server.base_url, openai_api_key=api_key or server.api_key or "test-key")

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.openai_server import OpenAIServer, use_openai_env
+from helpers.openai_server import OpenAIServer, openai_settings
 
 from audio_tools.audio import probe
+from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 from audio_tools.stt import STT_BACKENDS, transcribe
-from audio_tools.stt.openai import UNTIMED_PART_S, UPLOAD_LIMIT_ENV
+from audio_tools.stt.openai import UNTIMED_PART_S
 
 MEETINGS = Path(__file__).parents[2] / "examples" / "meetings"
 TRUTH = json.loads((MEETINGS / "truth.json").read_text())
@@ -26,22 +27,23 @@ SMALL_LIMIT = 600_000  # bytes: under the 660 kB design review, parts of at most
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+def server() -> Iterator[OpenAIServer]:
     with OpenAIServer(api_key="sk-test") as running:
-        use_openai_env(running, monkeypatch)
-        STT_BACKENDS.clear()  # backends hold a client made for the previous server
         yield running
-    STT_BACKENDS.clear()
 
 
-def test_a_long_meeting_is_split_at_silences_and_times_merge_back(
-    server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(UPLOAD_LIMIT_ENV, str(SMALL_LIMIT))
+@pytest.fixture
+def on_server(server: OpenAIServer, settings: Settings) -> Settings:
+    """Settings that point at :func:`server`."""
+    return openai_settings(server, settings)
+
+
+def test_a_long_meeting_is_split_at_silences_and_times_merge_back(server: OpenAIServer, on_server: Settings) -> None:
     path = MEETINGS / "design_review.flac"
     assert probe(path).size_bytes > SMALL_LIMIT
     seen: list[float] = []
-    transcript = transcribe(path, backend="openai", progress=lambda done, total: seen.append(done))
+    transcript = transcribe(path, backend="openai", progress=lambda done, total: seen.append(done),
+                            settings=on_server.with_(openai_max_upload_bytes=SMALL_LIMIT))
 
     uploads = server.requests_to(TRANSCRIPTIONS)
     assert len(uploads) >= 3
@@ -60,9 +62,9 @@ def test_a_long_meeting_is_split_at_silences_and_times_merge_back(
         assert any(t["start"] - 0.5 <= segment.start and segment.end <= t["end"] + 0.5 for t in turns), segment
 
 
-def test_a_file_under_the_limit_is_sent_as_it_is(server: OpenAIServer) -> None:
+def test_a_file_under_the_limit_is_sent_as_it_is(server: OpenAIServer, on_server: Settings) -> None:
     path = MEETINGS / "support_weekly.flac"
-    transcript = transcribe(path, backend="openai:whisper-1", language="en")
+    transcript = transcribe(path, backend="openai:whisper-1", language="en", settings=on_server)
 
     [upload] = server.requests_to(TRANSCRIPTIONS)
     assert upload.files["file"][1] == path.read_bytes()
@@ -72,21 +74,21 @@ def test_a_file_under_the_limit_is_sent_as_it_is(server: OpenAIServer) -> None:
     assert transcript.language == "en"
 
 
-def test_failures_are_retried(server: OpenAIServer) -> None:
+def test_failures_are_retried(server: OpenAIServer, on_server: Settings) -> None:
     server.fail_next(2, status=503)
-    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai")
+    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai", settings=on_server)
     assert len(server.requests_to(TRANSCRIPTIONS)) == 3
     assert transcript.segments
 
 
-def test_persistent_failures_become_a_backend_error(server: OpenAIServer) -> None:
+def test_persistent_failures_become_a_backend_error(server: OpenAIServer, on_server: Settings) -> None:
     server.fail_next(10, status=500)
     with pytest.raises(BackendError, match="500"):
-        transcribe(MEETINGS / "support_weekly.flac", backend="openai")
+        transcribe(MEETINGS / "support_weekly.flac", backend="openai", settings=on_server)
 
 
-def test_models_without_timestamps_get_one_segment_per_short_part(server: OpenAIServer) -> None:
-    transcript = transcribe(MEETINGS / "design_review.flac", backend="openai:gpt-4o-transcribe")
+def test_models_without_timestamps_get_one_segment_per_short_part(server: OpenAIServer, on_server: Settings) -> None:
+    transcript = transcribe(MEETINGS / "design_review.flac", backend="openai:gpt-4o-transcribe", settings=on_server)
     uploads = server.requests_to(TRANSCRIPTIONS)
     assert len(uploads) == len(transcript.segments) >= 2
     assert {r.fields["response_format"] for r in uploads} == {"json"}
@@ -95,23 +97,21 @@ def test_models_without_timestamps_get_one_segment_per_short_part(server: OpenAI
 
 
 @pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")  # the endpoint closes in 2027
-def test_translation_uses_the_translations_endpoint(server: OpenAIServer) -> None:
-    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai", task="translate")
+def test_translation_uses_the_translations_endpoint(server: OpenAIServer, on_server: Settings) -> None:
+    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai", task="translate", settings=on_server)
     assert len(server.requests_to("/v1/audio/translations")) == 1
     assert transcript.language == "en"
     with pytest.raises(InvalidInputError, match="whisper-1"):
-        transcribe(MEETINGS / "support_weekly.flac", backend="openai:gpt-4o-transcribe", task="translate")
+        transcribe(MEETINGS / "support_weekly.flac", backend="openai:gpt-4o-transcribe", task="translate",
+                   settings=on_server)
 
 
-def test_a_wrong_key_says_what_to_set(server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong")
-    STT_BACKENDS.clear()
+def test_a_wrong_key_says_what_to_set(server: OpenAIServer, settings: Settings) -> None:
     with pytest.raises(BackendUnavailableError, match="OPENAI_API_KEY"):
-        transcribe(MEETINGS / "support_weekly.flac", backend="openai")
+        transcribe(MEETINGS / "support_weekly.flac", backend="openai",
+                   settings=openai_settings(server, settings, api_key="sk-wrong"))
 
 
-def test_no_key_at_all_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    STT_BACKENDS.clear()
+def test_no_key_at_all_says_what_to_set(settings: Settings) -> None:
     with pytest.raises(BackendUnavailableError, match="OPENAI_API_KEY"):
-        STT_BACKENDS.get("openai")
+        STT_BACKENDS.get("openai", settings)

@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.openai_server import OpenAIServer, use_openai_env
+from helpers.openai_server import OpenAIServer, openai_settings
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
 from audio_tools import output_log
 from audio_tools.audio import probe
+from audio_tools.config import Settings
 from audio_tools.tools import AudioToolkit
-from audio_tools.tts import TTS_BACKENDS
 
 CALLS = 8
 TEXTS = [f"This is message number {n}, spoken at the same time as the others." for n in range(1, CALLS + 1)]
@@ -51,16 +51,14 @@ async def test_eight_concurrent_calls_with_flite(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def openai_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
-    TTS_BACKENDS.clear()  # a backend built earlier would hold another server's address
+def openai_server() -> Iterator[OpenAIServer]:
     with OpenAIServer(api_key="test-key") as server:
-        use_openai_env(server, monkeypatch)
         yield server
-    TTS_BACKENDS.clear()
 
 
 async def test_eight_concurrent_calls_with_openai(tmp_path: Path, openai_server: OpenAIServer) -> None:
-    (tool,) = AudioToolkit(root=tmp_path, tts="openai:tts-1", include=("text_to_speech",)).get_tools()
+    settings = openai_settings(openai_server, Settings(workspace=tmp_path))
+    (tool,) = AudioToolkit(settings=settings, tts="openai:tts-1", include=("text_to_speech",)).get_tools()
     messages = await speak_all(tool, fmt="mp3")
     check_distinct_files(messages, tmp_path / "outputs")
     requests = openai_server.requests_to("/v1/audio/speech")

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers.openai_server import MAX_SPEECH_CHARS, OpenAIServer, use_openai_env
+from helpers.openai_server import MAX_SPEECH_CHARS, OpenAIServer, openai_settings
 
 from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.errors import BackendUnavailableError
-from audio_tools.tts import TTS_BACKENDS, asynthesize, asynthesize_speech, select_backend, synthesize, synthesize_speech
+from audio_tools.tts import asynthesize, asynthesize_speech, select_backend, synthesize, synthesize_speech
+from audio_tools.workspace import Workspace
 
 SPEECH_PATH = "/v1/audio/speech"
 SENTENCES = [
@@ -39,12 +40,15 @@ def story(chars: int) -> str:
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+def server() -> Iterator[OpenAIServer]:
     with OpenAIServer() as running:
-        use_openai_env(running, monkeypatch)
-        TTS_BACKENDS.clear()  # backends hold a client made for the previous server
         yield running
-    TTS_BACKENDS.clear()
+
+
+@pytest.fixture
+def settings(server: OpenAIServer, workspace: Workspace) -> Settings:
+    """The workspace's settings, pointed at :func:`server`."""
+    return openai_settings(server, workspace.settings)
 
 
 def test_ten_thousand_characters_become_one_file(server: OpenAIServer, settings: Settings, tmp_path: Path) -> None:
@@ -92,13 +96,8 @@ def test_a_failed_request_is_retried_by_the_client(server: OpenAIServer, setting
     assert len(server.requests_to(SPEECH_PATH)) == 2
 
 
-def test_wrong_key_is_reported_as_unavailable(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+def test_wrong_key_is_reported_as_unavailable(workspace: Workspace) -> None:
     with OpenAIServer(api_key="right-key") as locked:
-        use_openai_env(locked, monkeypatch)
-        monkeypatch.setenv("OPENAI_API_KEY", "wrong-key")
-        TTS_BACKENDS.clear()
-        try:
-            with pytest.raises(BackendUnavailableError, match="OPENAI_API_KEY"):
-                synthesize("Hello.", backend="openai", settings=settings)
-        finally:
-            TTS_BACKENDS.clear()
+        wrong = openai_settings(locked, workspace.settings, api_key="wrong-key")
+        with pytest.raises(BackendUnavailableError, match="OPENAI_API_KEY"):
+            synthesize("Hello.", backend="openai", settings=wrong)

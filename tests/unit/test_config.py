@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr, ValidationError
 
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError
@@ -35,10 +35,18 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         "AUDIO_TOOLS_DEVICE": "cpu",
         "AUDIO_TOOLS_STORE_DIR": str(tmp_path / "store"),
         "AUDIO_TOOLS_RETENTION_DAYS": "0",
+        "AUDIO_TOOLS_WHISPER_MODEL": "openai/whisper-tiny",
+        "AUDIO_TOOLS_WHISPER_BATCH_SIZE": "8",
+        "AUDIO_TOOLS_MUSICGEN_WINDOW_S": "12",
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES": "600e3",
+        "HF_HUB_OFFLINE": "1",
         "UNRELATED": "ignored",
     }
     settings = Settings.from_env(env)
-    assert settings == Settings(
+    assert settings == Settings.from_env(
+        {},
         workspace=tmp_path / "ws",
         max_input_bytes=1_000_000,
         max_duration_s=90.0,
@@ -51,9 +59,31 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         device="cpu",
         store_dir=tmp_path / "store",
         retention_days=0.0,
+        whisper_model="openai/whisper-tiny",
+        whisper_batch_size=8,
+        musicgen_window_s=12.0,
+        openai_api_key=SecretStr("sk-test"),
+        openai_base_url="http://127.0.0.1:9/v1",
+        openai_max_upload_bytes=600_000,
+        hf_offline=True,
     )
     assert isinstance(settings.max_input_bytes, int)
+    assert "sk-test" not in repr(settings)  # the key is a secret
     assert settings.store_path == (tmp_path / "store").resolve()
+
+
+def test_our_prefix_wins_over_the_standard_variables() -> None:
+    env = {"OPENAI_API_KEY": "standard", "AUDIO_TOOLS_OPENAI_API_KEY": "ours", "OPENAI_BASE_URL": "http://a/v1"}
+    settings = Settings.from_env(env)
+    assert settings.openai_api_key is not None and settings.openai_api_key.get_secret_value() == "ours"
+    assert settings.openai_base_url == "http://a/v1" and settings.openai_configured
+    assert not Settings.from_env({}).openai_configured
+
+
+def test_settings_are_hashable_and_equal_by_value(tmp_path: Path) -> None:
+    a, b = Settings.from_env({}, workspace=tmp_path), Settings.from_env({}, workspace=tmp_path)
+    assert a == b and hash(a) == hash(b)
+    assert a != a.with_(max_duration_s=5.0)
 
 
 def test_os_environ_is_the_default_source(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,7 +147,7 @@ def test_frozen_and_with(tmp_path: Path) -> None:
     assert changed.max_duration_s == 5.0
     assert settings.max_duration_s == 4 * 3600
     assert changed.workspace == settings.workspace
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        settings.device = "cpu"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        settings.device = "cpu"
     with pytest.raises(InvalidInputError):
         settings.with_(ffmpeg_timeout_s=0)

@@ -27,11 +27,6 @@ from audio_tools.music.audiocraft import AudiocraftBackend
 from audio_tools.music.hub import weights_available
 
 
-@pytest.fixture(autouse=True)
-def fresh_registry() -> None:
-    MUSIC_BACKENDS.clear()
-
-
 @pytest.mark.parametrize(
     ("prompt", "duration", "error", "words"),
     [

@@ -9,7 +9,6 @@ window is set to 1 s so that 2.5 s of music takes three windows.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from audio_tools.errors import BackendUnavailableError, InvalidInputError
 from audio_tools.music import MUSIC_BACKENDS, generate_music
 from audio_tools.music.crossfade import equal_power_crossfade
 from audio_tools.music.hub import weights_available
-from audio_tools.music.musicgen import WINDOW_ENV, MusicgenBackend, Window, plan_windows
+from audio_tools.music.musicgen import MusicgenBackend, Window, plan_windows
 
 WINDOW_S = 1.0
 
@@ -39,15 +38,7 @@ def tiny_musicgen_stereo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def cpu() -> Settings:
-    return Settings(device="cpu")
-
-
-@pytest.fixture(autouse=True)
-def one_second_window(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv(WINDOW_ENV, str(WINDOW_S))
-    MUSIC_BACKENDS.clear()  # the window is read when a backend is built
-    yield
-    MUSIC_BACKENDS.clear()
+    return Settings(device="cpu", musicgen_window_s=WINDOW_S)
 
 
 class GenerateSpy:
@@ -170,12 +161,10 @@ def test_auto_picks_musicgen_when_its_weights_are_here(
 
 
 def test_window_setting_is_checked(tiny_musicgen: Path, cpu: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(WINDOW_ENV, "soon")
-    with pytest.raises(InvalidInputError, match=WINDOW_ENV):
-        MUSIC_BACKENDS.get(f"musicgen:{tiny_musicgen}", cpu)
-    monkeypatch.setenv(WINDOW_ENV, "60")  # the tiny decoder has 512 positions: 20 s
-    with pytest.raises(InvalidInputError, match="outside what this model handles"):
-        MUSIC_BACKENDS.get(f"musicgen:{tiny_musicgen}", cpu)
+    with pytest.raises(InvalidInputError, match="AUDIO_TOOLS_MUSICGEN_WINDOW_S"):
+        Settings.from_env({"AUDIO_TOOLS_MUSICGEN_WINDOW_S": "soon"})
+    with pytest.raises(InvalidInputError, match="outside what this model handles"):  # 512 positions: 20 s
+        MUSIC_BACKENDS.get(f"musicgen:{tiny_musicgen}", cpu.with_(musicgen_window_s=60.0))
 
 
 def test_missing_weights_say_how_to_get_them(tmp_path: Path, cpu: Settings) -> None:

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from audio_tools.audio import save_audio
+from audio_tools.config import Settings
 from audio_tools.errors import InvalidAudioError, InvalidInputError
-from audio_tools.stt import STT_BACKENDS, transcribe
+from audio_tools.stt import transcribe
 from audio_tools.stt.split import quiet_cuts
 
 NO_WEIGHTS = "auto:nobody/no-such-whisper"  # a hub id that is in no cache
-
-
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Iterator[None]:
-    STT_BACKENDS.clear()
-    yield
-    STT_BACKENDS.clear()
 
 
 def test_a_valid_file_with_no_samples_gives_an_empty_transcript(tmp_path: Path) -> None:
@@ -64,15 +57,17 @@ def test_auto_without_whisper_weights_runs_pocketsphinx_and_says_so(speech_wav: 
 
 @pytest.mark.parametrize(("language", "task"), [("fr", "transcribe"), (None, "translate")])
 def test_auto_without_whisper_weights_refuses_what_it_could_only_guess(
-    speech_wav: Path, language: str | None, task: str
+    speech_wav: Path, settings: Settings, language: str | None, task: str
 ) -> None:
-    with pytest.raises(InvalidInputError, match=r"No Whisper weights.*hf download nobody/no-such-whisper"):
-        transcribe(speech_wav, backend=NO_WEIGHTS, language=language, task=task)  # type: ignore[arg-type]
+    no_weights = settings.with_(whisper_model="nobody/no-such-whisper")
+    with pytest.raises(InvalidInputError, match=r"English only.*hf download nobody/no-such-whisper"):
+        transcribe(speech_wav, backend="auto", language=language, task=task,  # type: ignore[arg-type]
+                   settings=no_weights)
 
 
 def test_auto_is_the_default(speech_wav: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUDIO_TOOLS_WHISPER_MODEL", "nobody/no-such-whisper")
-    assert transcribe(speech_wav).backend == "pocketsphinx"
+    assert transcribe(speech_wav).backend == "pocketsphinx"  # settings from the environment at the edge
 
 
 def test_importing_the_package_loads_no_model_library() -> None:

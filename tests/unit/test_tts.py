@@ -31,7 +31,7 @@ def test_import_loads_no_heavy_library() -> None:
 
 
 def test_families_are_registered() -> None:
-    assert set(TTS_BACKENDS.families()) == {"openai", "hf", "flite", "festival", "espeak", "auto"}
+    assert set(TTS_BACKENDS.families()) == {"openai", "hf", "flite", "festival", "espeak", "offline", "auto"}
 
 
 def test_synthesize_returns_speech(settings: Settings) -> None:
@@ -84,14 +84,13 @@ def test_auto_offline_picks_flite_for_english_and_espeak_otherwise(settings: Set
         select_backend("auto", voice="nobody", settings=settings)
 
 
-def test_auto_picks_openai_when_configured(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    tts, voice = select_backend("auto", settings=settings)
+def test_auto_picks_openai_when_configured(settings: Settings) -> None:
+    tts, voice = select_backend("auto", settings=settings.with_(openai_api_key="test-key"))
     assert (tts.name, tts.model, voice) == ("openai", "tts-1", "alloy")
 
 
-def test_openai_voices_depend_on_the_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+def test_openai_voices_depend_on_the_model(settings: Settings) -> None:
+    settings = settings.with_(openai_api_key="test-key")
     assert select_backend("openai:gpt-4o-mini-tts", voice="verse", settings=settings)[1] == "verse"
     with pytest.raises(InvalidInputError, match="shimmer"):
         select_backend("openai:tts-1", voice="verse", settings=settings)
