@@ -39,37 +39,13 @@ from audio_tools.errors import (
 )
 from audio_tools.ffmpeg import compile_graph, graph_input, run_ffmpeg
 from audio_tools.metrics import ebur128_summary, integrated_loudness, loudness
-from audio_tools.numbers import checked_number, decibels_to_gain, filter_number
+from audio_tools.mix_options import MAX_RATE, MixOptions
+from audio_tools.numbers import decibels_to_gain, filter_number
 from audio_tools.outputs import check_output_path, encoder_args
 from audio_tools.workspace import atomic_output
 
-__all__ = [
-    "DEFAULT_DUCK_DB",
-    "DEFAULT_FADE_S",
-    "DEFAULT_INTRO_S",
-    "DEFAULT_MUSIC_GAIN_DB",
-    "DEFAULT_OUTRO_S",
-    "DEFAULT_TARGET_LUFS",
-    "DEFAULT_TRUE_PEAK_DB",
-    "DEFAULT_VOICE_BAND_DUCK_DB",
-    "MixOptions",
-    "MixResult",
-    "check_output_path",
-    "mix_speech_over_music",
-]
+__all__ = ["MixOptions", "MixResult", "check_output_path", "mix_speech_over_music"]
 
-DEFAULT_MUSIC_GAIN_DB = -2.0  # the bed's level in the intro, relative to the voice
-DEFAULT_DUCK_DB = 14.0
-DEFAULT_VOICE_BAND_DUCK_DB = 10.0  # extra, for the bed's 300 Hz-4 kHz band
-DEFAULT_INTRO_S = 3.0
-DEFAULT_OUTRO_S = 3.0
-DEFAULT_FADE_S = 1.5
-DEFAULT_TARGET_LUFS = -16.0
-DEFAULT_TRUE_PEAK_DB = -1.0
-
-MAX_PAD_S = 300.0  # longest intro or outro
-MAX_FADE_S = 30.0
-MIN_RATE, MAX_RATE = 8000, 192_000
 AUTO_RATE_RANGE = (16000, 48000)  # the working rate follows the inputs within this range
 SILENCE_LUFS = -69.0  # ebur128 reports -70 when every block is under its absolute gate
 
@@ -130,45 +106,6 @@ class MixResult:
 
 
 @dataclass(frozen=True)
-class MixOptions:
-    """The mix's settings, checked when made (see :func:`mix_speech_over_music` for each).
-
-    Raises:
-        InvalidInputError: a value that is not a number, is NaN or infinite, or is out of range.
-    """
-
-    music_gain_db: float = DEFAULT_MUSIC_GAIN_DB
-    duck_db: float = DEFAULT_DUCK_DB
-    voice_band_duck_db: float = DEFAULT_VOICE_BAND_DUCK_DB
-    intro_s: float = DEFAULT_INTRO_S
-    outro_s: float = DEFAULT_OUTRO_S
-    fade_s: float = DEFAULT_FADE_S
-    target_lufs: float = DEFAULT_TARGET_LUFS
-    true_peak_db: float = DEFAULT_TRUE_PEAK_DB
-    sample_rate: int | None = None
-
-    def __post_init__(self) -> None:
-        ranges = {
-            "music_gain_db": (-30.0, 6.0, " dB"),
-            "duck_db": (0.0, 40.0, " dB"),
-            "voice_band_duck_db": (0.0, 20.0, " dB"),
-            "intro_s": (0.0, MAX_PAD_S, " s"),
-            "outro_s": (0.0, MAX_PAD_S, " s"),
-            "fade_s": (0.0, MAX_FADE_S, " s"),
-            "target_lufs": (-40.0, -5.0, " LUFS"),
-            "true_peak_db": (-9.0, 0.0, " dBTP"),
-        }
-        for name, (low, high, unit) in ranges.items():
-            object.__setattr__(self, name, checked_number(name, getattr(self, name), low, high, unit=unit))
-        if self.sample_rate is not None:
-            rate = checked_number("sample_rate", self.sample_rate, MIN_RATE, MAX_RATE, unit=" Hz")
-            if rate != int(rate):
-                msg = f"sample_rate must be a whole number of Hz, got {self.sample_rate!r}."
-                raise InvalidInputError(msg)
-            object.__setattr__(self, "sample_rate", int(rate))
-
-
-@dataclass(frozen=True)
 class _Plan:
     """The options and what the inputs told us: everything the graphs need."""
 
@@ -194,15 +131,15 @@ def mix_speech_over_music(
     music: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
-    music_gain_db: float = DEFAULT_MUSIC_GAIN_DB,
-    duck_db: float = DEFAULT_DUCK_DB,
-    voice_band_duck_db: float = DEFAULT_VOICE_BAND_DUCK_DB,
-    intro_s: float = DEFAULT_INTRO_S,
-    outro_s: float = DEFAULT_OUTRO_S,
-    fade_s: float = DEFAULT_FADE_S,
-    target_lufs: float = DEFAULT_TARGET_LUFS,
-    true_peak_db: float = DEFAULT_TRUE_PEAK_DB,
-    sample_rate: int | None = None,
+    music_gain_db: float = MixOptions.music_gain_db,
+    duck_db: float = MixOptions.duck_db,
+    voice_band_duck_db: float = MixOptions.voice_band_duck_db,
+    intro_s: float = MixOptions.intro_s,
+    outro_s: float = MixOptions.outro_s,
+    fade_s: float = MixOptions.fade_s,
+    target_lufs: float = MixOptions.target_lufs,
+    true_peak_db: float = MixOptions.true_peak_db,
+    sample_rate: int | None = MixOptions.sample_rate,
     overwrite: bool = False,
     settings: Settings | None = None,
 ) -> MixResult:
@@ -213,18 +150,9 @@ def mix_speech_over_music(
             mixed down).
         music: the bed; looped when shorter than intro + speech + outro, trimmed when longer.
         out: the file to write; its suffix picks the format (wav, flac, mp3, ogg, m4a).
-        music_gain_db: the bed's loudness in the intro relative to the voice (-30 to +6 dB).
-        duck_db: how far the bed is lowered while the voice plays (0 to 40 dB; 0 turns
-            ducking off).
-        voice_band_duck_db: how much further the bed's 300 Hz–4 kHz band, where speech is
-            understood, is lowered while the voice plays (0 to 20 dB).
-        intro_s: seconds of music before the voice (0 to 300).
-        outro_s: seconds of music after the voice (0 to 300).
-        fade_s: fade-in at the start and fade-out at the end of the bed (0 to 30 s).
-        target_lufs: the output's integrated loudness (-40 to -5 LUFS).
-        true_peak_db: the output's true-peak ceiling (-9 to 0 dBTP).
-        sample_rate: the output's rate; by default the higher input rate, kept within
-            16–48 kHz.
+        music_gain_db, duck_db, voice_band_duck_db, intro_s, outro_s, fade_s, target_lufs,
+            true_peak_db, sample_rate: the mix's options; each one's default, range and
+            meaning are in :class:`~audio_tools.mix_options.MixOptions`.
         overwrite: replace ``out`` if it exists.
         settings: caps and the ffmpeg timeout; read from the environment when omitted.
 

@@ -15,16 +15,7 @@ from pathlib import Path
 
 from audio_tools.audio import save_audio
 from audio_tools.config import Settings
-from audio_tools.mix import (
-    DEFAULT_DUCK_DB,
-    DEFAULT_INTRO_S,
-    DEFAULT_MUSIC_GAIN_DB,
-    DEFAULT_OUTRO_S,
-    DEFAULT_TARGET_LUFS,
-    MixOptions,
-    MixResult,
-    mix_speech_over_music,
-)
+from audio_tools.mix import MixOptions, MixResult, mix_speech_over_music
 from audio_tools.numbers import checked_number
 from audio_tools.outputs import output_path
 
@@ -69,11 +60,11 @@ def synthesize_story(
     music: str | None = None,
     duration_s: float | None = None,
     seed: int | None = None,
-    intro_s: float = DEFAULT_INTRO_S,
-    outro_s: float = DEFAULT_OUTRO_S,
-    music_gain_db: float = DEFAULT_MUSIC_GAIN_DB,
-    duck_db: float = DEFAULT_DUCK_DB,
-    target_lufs: float = DEFAULT_TARGET_LUFS,
+    intro_s: float = MixOptions.intro_s,
+    outro_s: float = MixOptions.outro_s,
+    music_gain_db: float = MixOptions.music_gain_db,
+    duck_db: float = MixOptions.duck_db,
+    target_lufs: float = MixOptions.target_lufs,
     out: str | os.PathLike[str] | None = None,
     format: str = "wav",
     overwrite: bool = False,
@@ -91,11 +82,8 @@ def synthesize_story(
         duration_s: seconds of music to generate; by default intro + speech + outro, at
             most ``settings.max_music_s`` (the mix loops it).
         seed: makes the music reproducible.
-        intro_s: seconds of music before the voice.
-        outro_s: seconds of music after it.
-        music_gain_db: the music's level in the intro relative to the voice.
-        duck_db: how far the music is lowered under the voice.
-        target_lufs: the story's integrated loudness.
+        intro_s, outro_s, music_gain_db, duck_db, target_lufs: the mix's options; each one's
+            default, range and meaning are in :class:`~audio_tools.mix_options.MixOptions`.
         out: the file to write (its suffix picks the format); a new
             ``outputs/story-*.FORMAT`` in the workspace when omitted.
         format: ``wav``, ``flac``, ``mp3``, ``ogg`` or ``m4a``, for the default path.

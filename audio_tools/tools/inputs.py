@@ -1,15 +1,17 @@
 """The argument models of the audio tools: what a language model may fill in, and its bounds.
 
 Bounds here are fixed, sane maxima that shape the JSON schema the model sees; each tool
-then applies its workspace's own (possibly lower) caps. Nothing configurable for safety is
-an argument: the workspace, caps and backends live on the tool instances.
+then applies its workspace's own (possibly lower) caps. The mix's options are the library's,
+with its defaults, bounds and descriptions (:data:`audio_tools.mix_options.MIX_OPTIONS`).
+Nothing configurable for safety is an argument: the workspace, caps and backends live on
+the tool instances.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from audio_tools.mix import DEFAULT_DUCK_DB, DEFAULT_INTRO_S, DEFAULT_MUSIC_GAIN_DB, DEFAULT_OUTRO_S
+from audio_tools.mix_options import MIX_OPTIONS
 from audio_tools.story import MIN_MUSIC_S
 
 __all__ = [
@@ -39,12 +41,9 @@ __all__ = [
 
 MAX_TEXT_CHARS = 100_000
 MAX_PROMPT_CHARS = 1_000
-MAX_MUSIC_S = 600.0
+MAX_MUSIC_S = 600.0  # the schema's ceiling; settings.max_music_s (default 300 s) is the cap applied under it
 MAX_BASE64_CHARS = 16_000_000  # about 12 MB of audio; larger files go in the workspace
 MAX_PATH_CHARS = 1_000
-MAX_PAD_S = 60.0  # intro and outro of a mix
-MAX_DUCK_DB = 40.0
-MIN_MUSIC_GAIN_DB, MAX_MUSIC_GAIN_DB = -30.0, 6.0
 # C0 controls other than tab, newline and carriage return, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Shell substitution and chaining, and ffmpeg's file-reading source filters. No text reaches a
@@ -112,6 +111,13 @@ class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _mix_field(name: str) -> Any:
+    """The field of the mix option ``name``: default, bounds and description from :data:`MIX_OPTIONS`."""
+    option = MIX_OPTIONS[name]
+    return Field(default=option.default, ge=option.low, le=option.high, allow_inf_nan=False,
+                 description=option.description)
+
+
 class TextToSpeechInput(_Args):
     """Arguments of ``text_to_speech``."""
 
@@ -162,22 +168,10 @@ class MixInput(_Args):
     music_path: WorkspacePath = Field(
         description="Path of the music file inside the workspace; looped or trimmed to fit the speech."
     )
-    intro_s: float = Field(
-        default=DEFAULT_INTRO_S, ge=0, le=MAX_PAD_S, allow_inf_nan=False,
-        description="Seconds of music alone before the speech starts.",
-    )
-    outro_s: float = Field(
-        default=DEFAULT_OUTRO_S, ge=0, le=MAX_PAD_S, allow_inf_nan=False,
-        description="Seconds of music after the speech ends.",
-    )
-    duck_db: float = Field(
-        default=DEFAULT_DUCK_DB, ge=0, le=MAX_DUCK_DB, allow_inf_nan=False,
-        description="How many dB the music is lowered while the voice plays (0: not at all).",
-    )
-    music_gain_db: float = Field(
-        default=DEFAULT_MUSIC_GAIN_DB, ge=MIN_MUSIC_GAIN_DB, le=MAX_MUSIC_GAIN_DB, allow_inf_nan=False,
-        description="Loudness of the music in the intro relative to the voice, in dB.",
-    )
+    intro_s: float = _mix_field("intro_s")
+    outro_s: float = _mix_field("outro_s")
+    duck_db: float = _mix_field("duck_db")
+    music_gain_db: float = _mix_field("music_gain_db")
     format: AudioFormat = Field(default="wav", description="Audio file format of the result.")
 
 

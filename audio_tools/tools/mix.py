@@ -6,13 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from audio_tools.mix import (
-    DEFAULT_DUCK_DB,
-    DEFAULT_INTRO_S,
-    DEFAULT_MUSIC_GAIN_DB,
-    DEFAULT_OUTRO_S,
-    mix_speech_over_music,
-)
+from audio_tools.mix import MixOptions, mix_speech_over_music
 from audio_tools.tools.base import AudioTool
 from audio_tools.tools.inputs import AudioFormat, MixInput
 
@@ -36,10 +30,10 @@ class MixSpeechWithMusicTool(AudioTool):
         self,
         speech_path: str,
         music_path: str,
-        intro_s: float = DEFAULT_INTRO_S,
-        outro_s: float = DEFAULT_OUTRO_S,
-        duck_db: float = DEFAULT_DUCK_DB,
-        music_gain_db: float = DEFAULT_MUSIC_GAIN_DB,
+        intro_s: float = MixOptions.intro_s,
+        outro_s: float = MixOptions.outro_s,
+        duck_db: float = MixOptions.duck_db,
+        music_gain_db: float = MixOptions.music_gain_db,
         format: AudioFormat = "wav",
     ) -> tuple[str, dict[str, Any]]:
         speech = self.workspace.resolve_input(speech_path)

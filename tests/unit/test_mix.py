@@ -110,6 +110,7 @@ def test_no_shell_and_no_caller_text_in_filter_graphs(speech_wav: Path, tmp_path
         {"intro_s": 1e9},
         {"intro_s": -1.0},
         {"outro_s": math.inf},
+        {"outro_s": 60.5},
         {"fade_s": -0.5},
         {"duck_db": -3.0},
         {"duck_db": 41.0},

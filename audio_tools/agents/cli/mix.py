@@ -7,18 +7,28 @@ from typing import Annotated, Any
 import typer
 
 from audio_tools.agents.cli.common import ForceOption, JsonOption, OutputOption, emit, read_text, settings_of
+from audio_tools.mix_options import MIX_OPTIONS
 
-__all__ = ["mix_command", "story_command"]
+__all__ = ["MIX_FLAGS", "mix_command", "story_command"]
 
-IntroOption = Annotated[float | None, typer.Option("--intro", help="Seconds of music before the voice [3].")]
-OutroOption = Annotated[float | None, typer.Option("--outro", help="Seconds of music after the voice [3].")]
-MusicGainOption = Annotated[
-    float | None, typer.Option("--music-gain", help="The music's level in the intro, dB relative to the voice [-2].")
-]
-DuckOption = Annotated[
-    float | None, typer.Option("--duck", help="dB the music is lowered while the voice plays; 0 turns it off [14].")
-]
-LufsOption = Annotated[float | None, typer.Option("--lufs", help="Integrated loudness of the result, LUFS [-16].")]
+MIX_FLAGS = {"intro_s": "--intro", "outro_s": "--outro", "music_gain_db": "--music-gain", "duck_db": "--duck",
+             "fade_s": "--fade", "target_lufs": "--lufs"}
+"""The command-line flag of each mix option the commands take."""
+
+
+def _mix_option(name: str) -> Any:
+    """The ``typer.Option`` of the mix option ``name``: its help, range and default from :data:`MIX_OPTIONS`."""
+    option = MIX_OPTIONS[name]
+    return typer.Option(MIX_FLAGS[name], help=f"{option.description} Range {option.low:g} to {option.high:g} "
+                                              f"{option.unit}; default {option.default:g}.")
+
+
+IntroOption = Annotated[float | None, _mix_option("intro_s")]
+OutroOption = Annotated[float | None, _mix_option("outro_s")]
+MusicGainOption = Annotated[float | None, _mix_option("music_gain_db")]
+DuckOption = Annotated[float | None, _mix_option("duck_db")]
+FadeOption = Annotated[float | None, _mix_option("fade_s")]
+LufsOption = Annotated[float | None, _mix_option("target_lufs")]
 
 
 def mix_command(
@@ -30,12 +40,12 @@ def mix_command(
     outro: OutroOption = None,
     music_gain: MusicGainOption = None,
     duck: DuckOption = None,
-    fade: Annotated[float | None, typer.Option("--fade", help="Music fade in and out, seconds [1.5].")] = None,
+    fade: FadeOption = None,
     lufs: LufsOption = None,
     force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Mix SPEECH over MUSIC: music intro, music ducked under the voice, outro; -16 LUFS, peaks under -1 dBTP."""
+    """Mix SPEECH over MUSIC: music intro, music ducked under the voice, outro; loudness-normalised and limited."""
     from audio_tools.mix import mix_speech_over_music
     from audio_tools.outputs import check_output_path
 
