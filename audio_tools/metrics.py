@@ -1,9 +1,8 @@
-"""Meters for judging results: word error rate, EBU R128 loudness and a bass-band level.
+"""EBU R128 loudness, as mixing needs it: what ffmpeg's ``ebur128`` filter prints, read through
+:func:`audio_tools.ffmpeg.run_ffmpeg`.
 
-:func:`normalise_words` and :func:`wer` are the acceptance criteria's definitions (lower-case
-words of letters, digits and apostrophes; Levenshtein distance over words divided by the
-reference length). :func:`loudness` and :func:`band_rms_db` read what ffmpeg's ``ebur128``
-and ``astats`` filters print, through :func:`audio_tools.ffmpeg.run_ffmpeg`.
+The evaluation meters (word error rate, a bass-band level) are test helpers, in
+``tests/helpers/scoring.py``.
 """
 
 from __future__ import annotations
@@ -20,47 +19,18 @@ from audio_tools.paths import check_local_path, existing_file
 
 __all__ = [
     "EBUR128_FILTER",
-    "band_rms_db",
     "ebur128_summary",
     "integrated_loudness",
     "loudness",
-    "normalise_words",
-    "wer",
 ]
 
 # framelog=verbose keeps the ten-per-second progress lines out of an info-level log, leaving
 # the summary printed when the filter closes.
 EBUR128_FILTER = "ebur128=peak=true:framelog=verbose"
 INTEGRATED_FILTER = "ebur128=framelog=verbose"  # no true peak: four times faster
-MIN_LOWPASS_HZ = 10.0
 MIN_WINDOW_S = 0.001
-MAX_LOWPASS_HZ = 20000.0
-_WORD = re.compile(r"[a-z0-9']+")
 _INTEGRATED = re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS")
 _PEAK = re.compile(r"Peak:\s+(-?[\d.]+|-inf) dBFS")
-_RMS_LEVEL = re.compile(r"RMS level dB:\s+(-?[\d.]+|-inf)")
-
-
-def normalise_words(text: str) -> list[str]:
-    """The words of ``text`` as the acceptance criteria count them: lower case, ``[a-z0-9']+``."""
-    return _WORD.findall(text.lower())
-
-
-def wer(ref: str, hyp: str) -> float:
-    """Word error rate of ``hyp`` against ``ref`` (both normalised by :func:`normalise_words`).
-
-    Returns:
-        (substitutions + deletions + insertions) / number of reference words; the number of
-        hypothesis words when the reference is empty.
-    """
-    r, h = normalise_words(ref), normalise_words(hyp)
-    row = list(range(len(h) + 1))
-    for i in range(1, len(r) + 1):
-        diagonal, row[0] = row[0], i
-        for j in range(1, len(h) + 1):
-            best = min(row[j] + 1, row[j - 1] + 1, diagonal + (r[i - 1] != h[j - 1]))
-            diagonal, row[j] = row[j], best
-    return row[len(h)] / max(1, len(r))
 
 
 def ebur128_summary(stderr: str) -> tuple[float, float]:
@@ -118,36 +88,6 @@ def integrated_loudness(path: str | os.PathLike[str], *, settings: Settings | No
     args = [*input_args(_existing(path)), "-map", "0:a:0", "-af", INTEGRATED_FILTER, "-f", "null", "-"]
     lufs, _ = ebur128_summary(_stderr_of(args, settings))
     return lufs
-
-
-def band_rms_db(
-    path: str | os.PathLike[str],
-    start: float,
-    dur: float,
-    lowpass_hz: float = 100.0,
-    *,
-    settings: Settings | None = None,
-) -> float:
-    """RMS level (dBFS) of the part of the signal below ``lowpass_hz`` in ``[start, start + dur]``.
-
-    Two 2-pole low-pass filters in series isolate a bass-only music bed, which speech barely
-    reaches, so its level can be read under a voice.
-
-    Raises:
-        InvalidInputError: no such file, or numbers out of range.
-        FFmpegError: the file does not decode.
-    """
-    cutoff = checked_number("lowpass_hz", lowpass_hz, MIN_LOWPASS_HZ, MAX_LOWPASS_HZ, unit=" Hz")
-    band = f"lowpass=f={filter_number(cutoff, 3)}"
-    chain = f"{band},{band},astats=measure_overall=RMS_level:measure_perchannel=none"
-    args = [*_window_args(start, dur), *input_args(_existing(path)), "-map", "0:a:0",
-            "-af", chain, "-f", "null", "-"]
-    stderr = _stderr_of(args, settings)
-    levels = _RMS_LEVEL.findall(stderr)
-    if not levels:
-        msg = "ffmpeg's astats meter printed no RMS level; check that the stretch measured holds audio."
-        raise FFmpegError(msg, stderr[-2000:])
-    return float(levels[-1])
 
 
 def _stderr_of(args: list[str], settings: Settings | None) -> str:

@@ -1,23 +1,35 @@
 """Transcripts as data: words and segments with times in seconds from the start of the file.
 
 ``Transcript.to_json()`` is the one serialised form (the CLI's ``--format json`` and the
-artifact of the speech-to-text tool)::
+``transcript`` in the artifact of the speech-to-text tool)::
 
-    {"source", "language", "duration", "backend", "model",
-     "segments": [{"start", "end", "text", "speaker", "confidence",
-                   "words": [{"start", "end", "text", "confidence"}]}]}
+    {"schema_version": 1, "source", "display_name", "language", "duration", "backend", "model",
+     "segments": [{"id", "start", "end", "text",
+                   "words": [{"start", "end", "text", "confidence"}],
+                   "speaker", "confidence"}]}
+
+``source`` identifies the recording (the speech-to-text tool: its path relative to the
+workspace); ``display_name`` is a short name for people, or null. A segment's ``id`` is its
+position in the transcript (0, 1, 2...), so it is unique and stable for a given transcript.
+:meth:`Transcript.from_json` reads every schema version up to :data:`SCHEMA_VERSION` (JSON
+without ``schema_version`` is version 1) and refuses newer ones.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, TypeVar
 
-__all__ = ["DEFAULT_PAUSE_S", "Segment", "Transcript", "Word", "split_at_pauses"]
+from audio_tools.errors import InvalidInputError
+
+__all__ = ["DEFAULT_PAUSE_S", "SCHEMA_VERSION", "Segment", "Transcript", "Word", "split_at_pauses"]
 
 DEFAULT_PAUSE_S = 0.4
+SCHEMA_VERSION = 1
+
+_Record = TypeVar("_Record")
 
 
 @dataclass
@@ -32,8 +44,12 @@ class Word:
 
 @dataclass
 class Segment:
-    """A stretch of speech by one speaker, with its words when the backend gives them."""
+    """A stretch of speech by one speaker, with its words when the backend gives them.
 
+    ``id`` is the segment's position in its :class:`Transcript`, which sets it.
+    """
+
+    id: int = field(default=0, kw_only=True)
     start: float
     end: float
     text: str
@@ -44,14 +60,26 @@ class Segment:
 
 @dataclass
 class Transcript:
-    """What a speech-to-text backend heard in one recording."""
+    """What a speech-to-text backend heard in one recording.
+
+    Building one numbers its segments: each gets a copy with ``id`` set to its position.
+
+    Attributes:
+        source: what identifies the recording; the speech-to-text tool keeps the file's path
+            relative to the workspace.
+        display_name: a short name to show people (the tool: the file's name), or None.
+    """
 
     source: str
+    display_name: str | None = field(default=None, kw_only=True)
     language: str | None
     duration: float
     backend: str
     model: str | None
     segments: list[Segment] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.segments = [replace(s, id=i) for i, s in enumerate(self.segments)]
 
     @property
     def text(self) -> str:
@@ -60,24 +88,7 @@ class Transcript:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict in the documented JSON layout."""
-        return {
-            "source": self.source,
-            "language": self.language,
-            "duration": self.duration,
-            "backend": self.backend,
-            "model": self.model,
-            "segments": [
-                {
-                    "start": s.start,
-                    "end": s.end,
-                    "text": s.text,
-                    "words": [asdict(w) for w in s.words],
-                    "speaker": s.speaker,
-                    "confidence": s.confidence,
-                }
-                for s in self.segments
-            ],
-        }
+        return {"schema_version": SCHEMA_VERSION, **asdict(self)}
 
     def to_json(self, indent: int | None = 2) -> str:
         """The transcript as JSON text (see the module docstring for the layout)."""
@@ -85,31 +96,42 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
-        """Inverse of :meth:`to_dict`."""
-        segments = [
-            Segment(
-                start=float(s["start"]),
-                end=float(s["end"]),
-                text=s["text"],
-                words=[Word(**w) for w in s.get("words", [])],
-                speaker=s.get("speaker"),
-                confidence=s.get("confidence"),
-            )
-            for s in data.get("segments", [])
-        ]
-        return cls(
-            source=data["source"],
-            language=data.get("language"),
-            duration=float(data["duration"]),
-            backend=data["backend"],
-            model=data.get("model"),
-            segments=segments,
-        )
+        """Inverse of :meth:`to_dict`; optional keys may be missing and unknown keys are ignored.
+
+        Segment ids are positions, so they are set afresh rather than read.
+
+        Raises:
+            InvalidInputError: ``data`` is not a transcript, or is of a newer schema version.
+        """
+        if not isinstance(data, dict):
+            msg = f"A transcript is a JSON object, not {type(data).__name__}."
+            raise InvalidInputError(msg)
+        _check_version(data.get("schema_version", 1))
+        try:
+            segments = [
+                _record(Segment, s, start=float(s["start"]), end=float(s["end"]),
+                        words=[_record(Word, w) for w in s.get("words", [])])
+                for s in data.get("segments", [])
+            ]
+            return _record(cls, data, language=data.get("language"), duration=float(data["duration"]),
+                           model=data.get("model"), segments=segments)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            msg = f"Not a transcript ({type(error).__name__}: {error}); expected the layout Transcript.to_json writes."
+            raise InvalidInputError(msg) from error
 
     @classmethod
     def from_json(cls, text: str) -> Transcript:
-        """Inverse of :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
+        """Inverse of :meth:`to_json`.
+
+        Raises:
+            InvalidInputError: ``text`` is not JSON, not a transcript, or of a newer schema version.
+        """
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            msg = f"A transcript must be JSON: {error}."
+            raise InvalidInputError(msg) from error
+        return cls.from_dict(data)
 
     def to_srt(self) -> str:
         """SubRip subtitles, one cue per segment that has text."""
@@ -158,6 +180,22 @@ def _segment_of(words: list[Word]) -> Segment:
         words=list(words),
         confidence=sum(scores) / len(scores) if scores else None,
     )
+
+
+def _check_version(version: Any) -> None:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        msg = f"A transcript's schema_version is a whole number from 1, not {version!r}."
+        raise InvalidInputError(msg)
+    if version > SCHEMA_VERSION:
+        msg = (f"This transcript has schema version {version}, newer than this audio_tools reads (up to "
+               f"{SCHEMA_VERSION}); upgrade audio_tools to read it.")
+        raise InvalidInputError(msg)
+
+
+def _record(kind: type[_Record], data: dict[str, Any], **values: Any) -> _Record:
+    """A ``kind`` from the keys of ``data`` that are its fields, with ``values`` taking precedence."""
+    names = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+    return kind(**{**{k: v for k, v in data.items() if k in names}, **values})
 
 
 def _timestamp(seconds: float, decimal_mark: str) -> str:

@@ -17,9 +17,9 @@ import json
 import time
 from pathlib import Path
 
-from audio_tools.metrics import wer
+from evaluation import segments_within_turns, wer
+
 from audio_tools.stt import STT_BACKENDS, transcribe
-from audio_tools.stt.scoring import segments_within_turns
 
 AUDIO_SUFFIXES = (".wav", ".flac")
 

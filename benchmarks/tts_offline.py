@@ -60,7 +60,8 @@ def main() -> None:
             row = {"spec": spec, "chars": len(text), "chunks": speech.chunks, "audio_s": round(speech.duration, 2),
                    "wall_s": round(elapsed, 3), "audio_s_per_s": round(speech.duration / elapsed, 1)}
             if args.wer:
-                from audio_tools.metrics import wer
+                from evaluation import wer
+
                 from audio_tools.stt import transcribe
 
                 path = save_audio(speech.samples, speech.sample_rate, Path(tmp) / f"{spec.replace(':', '_')}.wav")

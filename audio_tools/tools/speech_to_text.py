@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
@@ -15,17 +15,20 @@ from audio_tools.tools.base import AudioTool
 from audio_tools.tools.inputs import SpeechToTextInput
 from audio_tools.transcript import Transcript
 
-__all__ = ["BASE64_SOURCE", "SpeechToTextTool"]
+__all__ = ["BASE64_DISPLAY_NAME", "BASE64_SOURCE", "SpeechToTextTool"]
 
-BASE64_SOURCE = "<base64>"
+BASE64_SOURCE = "<base64>"  # the source of audio given as base64: there is no file
+BASE64_DISPLAY_NAME = "base64 audio"
 
 
 class SpeechToTextTool(AudioTool):
     """Transcribe speech with the workspace's speech-to-text backend.
 
     The content is the transcript's text (with segment times when asked); the artifact adds
-    the segments with their words and times. Cancelling the async call stops the backend at
-    its next checkpoint.
+    ``transcript``, the serialised :class:`~audio_tools.transcript.Transcript` with every
+    segment and word. The transcript's ``source`` is the file's path relative to the
+    workspace (``<base64>`` for base64 audio) and its ``display_name`` the file's name.
+    Cancelling the async call stops the backend at its next checkpoint.
     """
 
     name: str = "speech_to_text"
@@ -51,33 +54,38 @@ class SpeechToTextTool(AudioTool):
         with self.workspace.temp_dir() as tmp:
             path = tmp / "base64_audio"
             path.write_bytes(data)
-            return self._transcribe(path, language, timestamps, cancel, source=BASE64_SOURCE)
+            return self._transcribe(path, language, timestamps, cancel, from_base64=True)
 
     def _transcribe(
         self, path: Path, language: str | None, timestamps: bool, cancel: threading.Event | None,
-        source: str | None = None,
+        from_base64: bool = False,
     ) -> tuple[str, dict[str, Any]]:
         info = probe(path, settings=self.settings)
         transcript = transcribe(path, backend=self.backend, language=language, cancel=cancel,
                                 settings=self.settings)
-        shown = source or self.relative(path)
-        transcript = dataclasses.replace(transcript, source=shown)
+        # transcribe() names the file as given (an absolute path); the identity kept is workspace-relative.
+        relative = None if from_base64 else self.relative(path)
+        transcript = dataclasses.replace(
+            transcript,
+            source=relative or BASE64_SOURCE,
+            display_name=PurePosixPath(relative).name if relative else BASE64_DISPLAY_NAME,
+        )
         artifact = {
-            "path": None if source else str(path),
-            "relative_path": None if source else shown,
+            "path": None if from_base64 else str(path),
+            "relative_path": relative,
             "duration_s": round(info.duration, 3),
             "sample_rate": info.sample_rate,
             "format": info.format,
             "backend": transcript.backend if transcript.model is None else f"{transcript.backend}:{transcript.model}",
             "language": transcript.language,
             "text": transcript.text,
-            "segments": transcript.to_dict()["segments"],
+            "transcript": transcript.to_dict(),
         }
         return _content(transcript, artifact, timestamps), artifact
 
 
 def _content(transcript: Transcript, artifact: dict[str, Any], timestamps: bool) -> str:
-    head = (f"Transcript of {transcript.source} ({artifact['duration_s']:.1f} s, {artifact['backend']}"
+    head = (f"Transcript of {transcript.display_name} ({artifact['duration_s']:.1f} s, {artifact['backend']}"
             f"{', ' + transcript.language if transcript.language else ''})")
     if not transcript.text:
         return f"{head}: no speech was recognised."

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.scoring import band_rms_db, wer
 
 from audio_tools.audio import load_audio
 from audio_tools.config import Settings
-from audio_tools.metrics import band_rms_db, loudness, wer
+from audio_tools.metrics import loudness
 from audio_tools.mix import MixResult, mix_speech_over_music
 from audio_tools.story import synthesize_story
 from audio_tools.tts import synthesize_speech

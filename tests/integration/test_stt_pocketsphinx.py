@@ -10,15 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.scoring import segments_within_turns, wer
 
 from audio_tools.audio import AudioBlock, probe, save_audio
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError, OperationCancelledError
-from audio_tools.metrics import wer
 from audio_tools.stt import transcribe
 from audio_tools.stt.base import STTRequest
 from audio_tools.stt.pocketsphinx import MAX_BLOCK_S, MAX_UTTERANCE_S, PocketsphinxBackend, speech_blocks
-from audio_tools.stt.scoring import segments_within_turns
 from audio_tools.transcript import Transcript
 
 MEETINGS = Path(__file__).parents[2] / "examples" / "meetings"

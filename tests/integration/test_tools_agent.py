@@ -77,7 +77,8 @@ def check_outputs(result: dict[str, Any], toolkit: AudioToolkit) -> None:
         if call_id != "stt":
             assert path.parent == outputs and artifact["relative_path"] in reply.content
     assert replies["stt"].artifact["path"] == replies["tts"].artifact["path"]  # transcribed the speech just made
-    assert replies["stt"].artifact["segments"] and re.search(r"\[\d+\.\d\d-\d+\.\d\d\]", replies["stt"].content)
+    assert replies["stt"].artifact["transcript"]["segments"]
+    assert re.search(r"\[\d+\.\d\d-\d+\.\d\d\]", replies["stt"].content)
     mix = replies["mix"].artifact
     assert mix["duration_s"] == pytest.approx(replies["tts"].artifact["duration_s"] + 2.0, abs=0.05)
     assert result["messages"][-1].content == "Here are your files."

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.scoring import band_rms_db
 
 from audio_tools.audio import probe, save_audio
 from audio_tools.config import Settings
@@ -22,7 +23,7 @@ from audio_tools.errors import (
     OutputExistsError,
     PathNotAllowedError,
 )
-from audio_tools.metrics import band_rms_db, loudness
+from audio_tools.metrics import loudness
 from audio_tools.mix import MixOptions, MixResult, check_output_path, mix_speech_over_music
 
 BED = Path(__file__).parents[1] / "fixtures" / "music_bed_-14lufs.flac"

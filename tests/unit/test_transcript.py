@@ -1,18 +1,27 @@
-"""Transcripts: JSON round trip, SRT and WebVTT text, grouping words at pauses."""
+"""Transcripts: JSON round trip and versions, segment ids, SRT and WebVTT text, grouping words at pauses."""
 
 from __future__ import annotations
 
+import base64
 import json
+import shutil
+from pathlib import Path
+from typing import Any
 
 import pytest
+from langchain_core.messages import ToolMessage
 
-from audio_tools.transcript import Segment, Transcript, Word, split_at_pauses
+from audio_tools.errors import InvalidInputError
+from audio_tools.tools.speech_to_text import BASE64_DISPLAY_NAME, BASE64_SOURCE, SpeechToTextTool
+from audio_tools.transcript import SCHEMA_VERSION, Segment, Transcript, Word, split_at_pauses
+from audio_tools.workspace import Workspace
 
 
 @pytest.fixture
 def transcript() -> Transcript:
     return Transcript(
-        source="meeting.flac",
+        source="meetings/meeting.flac",
+        display_name="meeting.flac",
         language="en",
         duration=3725.0,
         backend="whisper",
@@ -35,17 +44,66 @@ def test_json_round_trip(transcript: Transcript) -> None:
 
 def test_json_layout(transcript: Transcript) -> None:
     data = json.loads(transcript.to_json())
-    assert list(data) == ["source", "language", "duration", "backend", "model", "segments"]
-    assert list(data["segments"][0]) == ["start", "end", "text", "words", "speaker", "confidence"]
+    assert list(data) == ["schema_version", "source", "display_name", "language", "duration", "backend", "model",
+                          "segments"]
+    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert data["source"] == "meetings/meeting.flac" and data["display_name"] == "meeting.flac"
+    assert list(data["segments"][0]) == ["id", "start", "end", "text", "words", "speaker", "confidence"]
     assert data["segments"][0]["words"][0] == {"start": 0.0, "end": 0.5, "text": "Hello", "confidence": 0.9}
+
+
+def test_segments_are_numbered_in_order(transcript: Transcript) -> None:
+    assert [s.id for s in transcript.segments] == [0, 1, 2]
+    assert [s["id"] for s in transcript.to_dict()["segments"]] == [0, 1, 2]
+
+
+def test_ids_are_positions_whatever_was_given() -> None:
+    shared = [Segment(0, 1, "a", id=7), Segment(1, 2, "b", id=7)]
+    first = Transcript("x.wav", None, 2.0, "b", None, shared)
+    again = Transcript("y.wav", None, 2.0, "b", None, shared[::-1])
+    assert [s.id for s in first.segments] == [0, 1] and [s.text for s in again.segments] == ["b", "a"]
+    assert [s.id for s in again.segments] == [0, 1]
+    assert [s.id for s in shared] == [7, 7]  # the caller's segments are left alone
+    data = first.to_dict()
+    data["segments"].reverse()
+    assert [(s.id, s.text) for s in Transcript.from_dict(data).segments] == [(0, "b"), (1, "a")]
 
 
 def test_from_dict_accepts_minimal_segments() -> None:
     data = {"source": "x.wav", "duration": 2, "backend": "pocketsphinx",
-            "segments": [{"start": 0, "end": 1, "text": "hi"}]}
-    transcript = Transcript.from_dict(data)
-    assert transcript.segments == [Segment(0.0, 1.0, "hi")]
-    assert transcript.language is None and transcript.model is None
+            "segments": [{"start": 0, "end": 1, "text": "hi"}, {"start": 1, "end": 2, "text": "there"}]}
+    transcript = Transcript.from_dict(data)  # no schema_version: the first layout, version 1
+    assert transcript.segments == [Segment(0.0, 1.0, "hi"), Segment(1.0, 2.0, "there", id=1)]
+    assert transcript.language is None and transcript.model is None and transcript.display_name is None
+
+
+def test_from_dict_ignores_unknown_keys(transcript: Transcript) -> None:
+    data = transcript.to_dict()
+    data["note"] = "added by an indexer"
+    data["segments"][0]["words"][0]["note"] = "too"
+    assert Transcript.from_dict(data) == transcript
+
+
+def test_a_newer_schema_version_is_refused(transcript: Transcript) -> None:
+    data = {**transcript.to_dict(), "schema_version": SCHEMA_VERSION + 1}
+    with pytest.raises(InvalidInputError, match=r"schema version 2, newer .* upgrade audio_tools"):
+        Transcript.from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize("version", [0, -1, "1", 1.0, True, None])
+def test_a_malformed_schema_version_is_refused(transcript: Transcript, version: Any) -> None:
+    with pytest.raises(InvalidInputError, match="schema_version"):
+        Transcript.from_dict({**transcript.to_dict(), "schema_version": version})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not json", "[]", '{"source": "x.wav"}', '{"source": "x", "duration": "long", "backend": "b"}',
+     '{"source": "x", "duration": 1, "backend": "b", "segments": [{"start": 0, "text": "no end"}]}'],
+)
+def test_what_is_not_a_transcript_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInputError):
+        Transcript.from_json(text)
 
 
 def test_text_joins_non_empty_segments(transcript: Transcript) -> None:
@@ -98,3 +156,35 @@ def test_split_at_pauses() -> None:
 def test_split_at_pauses_of_nothing() -> None:
     assert split_at_pauses([]) == []
     assert split_at_pauses(iter([Word(0, 1, "solo")])) == [Segment(0, 1, "solo", [Word(0, 1, "solo")])]
+
+
+@pytest.fixture
+def stt_tool(workspace: Workspace, speech_wav: Path) -> SpeechToTextTool:
+    (workspace.root / "meetings").mkdir()
+    shutil.copy(speech_wav, workspace.root / "meetings" / "speech.wav")
+    return SpeechToTextTool(workspace=workspace, backend="pocketsphinx")
+
+
+def call(tool: SpeechToTextTool, **args: Any) -> ToolMessage:
+    message = tool.invoke({"type": "tool_call", "id": "1", "name": tool.name, "args": args})
+    assert isinstance(message, ToolMessage) and message.status == "success", message
+    return message
+
+
+def test_the_tool_keeps_the_workspace_path_as_source(stt_tool: SpeechToTextTool) -> None:
+    message = call(stt_tool, audio_path="meetings/speech.wav")
+    transcript = Transcript.from_dict(message.artifact["transcript"])
+    assert transcript.source == message.artifact["relative_path"] == "meetings/speech.wav"
+    assert transcript.display_name == "speech.wav"
+    assert message.content.startswith("Transcript of speech.wav (")
+    assert transcript.text == message.artifact["text"] and "brown fox" in transcript.text
+    assert [s.id for s in transcript.segments] == list(range(len(transcript.segments)))
+
+
+def test_the_tool_names_base64_audio(stt_tool: SpeechToTextTool) -> None:
+    audio = base64.b64encode((stt_tool.workspace.root / "meetings" / "speech.wav").read_bytes()).decode()
+    message = call(stt_tool, audio_base64=audio)
+    transcript = Transcript.from_dict(message.artifact["transcript"])
+    assert (transcript.source, transcript.display_name) == (BASE64_SOURCE, BASE64_DISPLAY_NAME)
+    assert message.artifact["path"] is None and message.artifact["relative_path"] is None
+    assert message.content.startswith(f"Transcript of {BASE64_DISPLAY_NAME} (")

@@ -1,0 +1,17 @@
+"""The test suite's evaluation meters (``tests/helpers/scoring.py``), for the benchmark scripts.
+
+The meters are not part of the library. A script run as ``python benchmarks/<script>.py`` has
+``benchmarks/`` on ``sys.path``, so ``from evaluation import wer`` finds this module, which
+puts ``tests/`` on the path and imports the helpers from there.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from helpers.scoring import segments_within_turns, wer
+
+__all__ = ["segments_within_turns", "wer"]
