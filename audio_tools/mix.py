@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audio_tools.aio import in_thread
 from audio_tools.audio import AudioInfo, probe
 from audio_tools.config import Settings
 from audio_tools.errors import (
@@ -36,15 +38,20 @@ from audio_tools.errors import (
     InputTooLargeError,
     InvalidAudioError,
     InvalidInputError,
+    OperationCancelledError,
 )
 from audio_tools.ffmpeg import compile_graph, graph_input, run_ffmpeg
 from audio_tools.metrics import ebur128_summary, integrated_loudness, loudness
 from audio_tools.mix_options import MAX_RATE, MixOptions
 from audio_tools.numbers import decibels_to_gain, filter_number
 from audio_tools.outputs import check_output_path, encoder_args
+from audio_tools.results import AudioFile
 from audio_tools.workspace import atomic_output
 
-__all__ = ["MixOptions", "MixResult", "check_output_path", "mix_speech_over_music"]
+__all__ = ["MIX_BACKEND", "MixOptions", "MixResult", "amix_speech_over_music", "check_output_path",
+           "mix_speech_over_music"]
+
+MIX_BACKEND = "ffmpeg"
 
 AUTO_RATE_RANGE = (16000, 48000)  # the working rate follows the inputs within this range
 SILENCE_LUFS = -69.0  # ebur128 reports -70 when every block is under its absolute gate
@@ -73,15 +80,16 @@ MAX_MASTER_RENDERS = 4
 
 
 @dataclass(frozen=True)
-class MixResult:
+class MixResult(AudioFile):
     """A finished mix and what was measured on the file written.
 
     Attributes:
         path: the file written.
         duration_s: its length (intro + speech + outro).
+        sample_rate: its sample rate.
+        backend: ``ffmpeg``.
         integrated_lufs: its EBU R128 integrated loudness.
         true_peak_db: its true peak (dBTP).
-        sample_rate: its sample rate.
         channels: 1, or 2 when the music is stereo.
         speech_start_s: where the voice starts (the intro's length).
         speech_end_s: where the voice ends; the outro follows.
@@ -91,11 +99,8 @@ class MixResult:
         renders: master renders needed (1 unless a correction was made).
     """
 
-    path: Path
-    duration_s: float
     integrated_lufs: float
     true_peak_db: float
-    sample_rate: int
     channels: int
     speech_start_s: float
     speech_end_s: float
@@ -141,6 +146,7 @@ def mix_speech_over_music(
     true_peak_db: float = MixOptions.true_peak_db,
     sample_rate: int | None = MixOptions.sample_rate,
     overwrite: bool = False,
+    cancel: threading.Event | None = None,
     settings: Settings | None = None,
 ) -> MixResult:
     """Mix a voice over music: the bed plays the intro, ducks under the voice, returns for the outro.
@@ -154,6 +160,7 @@ def mix_speech_over_music(
             true_peak_db, sample_rate: the mix's options; each one's default, range and
             meaning are in :class:`~audio_tools.mix_options.MixOptions`.
         overwrite: replace ``out`` if it exists.
+        cancel: when set, the mix stops before its next ffmpeg run and nothing is written.
         settings: caps and the ffmpeg timeout; read from the environment when omitted.
 
     Returns:
@@ -167,8 +174,15 @@ def mix_speech_over_music(
         OutputExistsError: ``out`` exists and ``overwrite`` is false.
         PathNotAllowedError: a URL, protocol or playlist given as a path.
         FFmpegError: ffmpeg failed.
+        OperationCancelledError: ``cancel`` was set.
     """
     settings = settings if settings is not None else Settings.from_env()
+
+    def checkpoint() -> None:
+        if cancel is not None and cancel.is_set():
+            msg = "The mix was cancelled; nothing was written."
+            raise OperationCancelledError(msg)
+
     options = MixOptions(music_gain_db=music_gain_db, duck_db=duck_db, voice_band_duck_db=voice_band_duck_db,
                          intro_s=intro_s, outro_s=outro_s, fade_s=fade_s, target_lufs=target_lufs,
                          true_peak_db=true_peak_db, sample_rate=sample_rate)
@@ -178,10 +192,12 @@ def mix_speech_over_music(
         plan = _plan(speech, music, options, settings)
         with tempfile.TemporaryDirectory(prefix="audio_tools-mix-") as tmp:
             premix = Path(tmp) / "premix.wav"
+            checkpoint()
             premix_lufs = _render_premix(plan, premix, settings)
             master_gain = plan.options.target_lufs - premix_lufs
             ceiling = plan.options.true_peak_db - _peak_margin(target)
             for renders in range(1, MAX_MASTER_RENDERS + 1):
+                checkpoint()
                 lufs, peak = _render_master(premix, partial, plan, master_gain, ceiling, encoder, settings)
                 overshoot = peak - plan.options.true_peak_db
                 loudness_error = plan.options.target_lufs - lufs
@@ -195,9 +211,10 @@ def mix_speech_over_music(
     return MixResult(
         path=target,
         duration_s=plan.total_samples / plan.rate,
+        sample_rate=plan.rate,
+        backend=MIX_BACKEND,
         integrated_lufs=lufs,
         true_peak_db=peak,
-        sample_rate=plan.rate,
         channels=plan.channels,
         speech_start_s=plan.options.intro_s,
         speech_end_s=plan.options.intro_s + plan.speech.duration,
@@ -206,6 +223,12 @@ def mix_speech_over_music(
         master_gain_db=master_gain,
         renders=renders,
     )
+
+
+async def amix_speech_over_music(speech: str | os.PathLike[str], music: str | os.PathLike[str],
+                                 out: str | os.PathLike[str], **options: Any) -> MixResult:
+    """:func:`mix_speech_over_music` for async code: a worker thread, stopped when the task is cancelled."""
+    return await in_thread(mix_speech_over_music, speech, music, out, **options)
 
 
 def _plan(

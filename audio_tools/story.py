@@ -12,25 +12,30 @@ import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
+from audio_tools.aio import in_thread
 from audio_tools.audio import save_audio
 from audio_tools.config import Settings
 from audio_tools.mix import MixOptions, MixResult, mix_speech_over_music
 from audio_tools.numbers import checked_number
 from audio_tools.outputs import output_path
+from audio_tools.results import AudioFile
 
-__all__ = ["MIN_MUSIC_S", "StoryResult", "synthesize_story"]
+__all__ = ["MIN_MUSIC_S", "StoryResult", "asynthesize_story", "synthesize_story"]
 
 MIN_MUSIC_S = 1.0
 
 
 @dataclass(frozen=True)
-class StoryResult:
+class StoryResult(AudioFile):
     """A finished story.
 
     Attributes:
         path: the file written.
         duration_s: its length.
+        sample_rate: its sample rate.
+        backend: the speech and music backends' specs, e.g. ``flite:slt+synth``.
         speech_s: the voice's length.
         music_s: the music generated (looped in the mix when shorter than needed).
         tts_backend: the speech backend's spec, e.g. ``flite:slt``.
@@ -40,8 +45,6 @@ class StoryResult:
         mix: the mix's measurements (loudness, true peak, gains).
     """
 
-    path: Path
-    duration_s: float
     speech_s: float
     music_s: float
     tts_backend: str
@@ -89,7 +92,7 @@ def synthesize_story(
         format: ``wav``, ``flac``, ``mp3``, ``ogg`` or ``m4a``, for the default path.
         overwrite: replace ``out`` if it exists.
         settings: caps, workspace and defaults; read from the environment when omitted.
-        cancel: when set, speech synthesis stops before its next chunk.
+        cancel: when set, the work stops at its next step (a speech chunk, a music step, a mix render).
 
     Raises:
         InvalidInputError: empty text or prompt, numbers out of range, unknown backend,
@@ -111,18 +114,20 @@ def synthesize_story(
         checked_number("duration_s", duration_s, MIN_MUSIC_S, settings.max_music_s, unit=" s")
     target = output_path(out, format=format, stem="story", overwrite=overwrite, settings=settings)
     speech = synthesize(text, voice=voice, backend=tts, settings=settings, cancel=cancel)
-    needed = options.intro_s + speech.duration + options.outro_s
+    needed = options.intro_s + speech.duration_s + options.outro_s
     length = duration_s if duration_s is not None else max(MIN_MUSIC_S, min(needed, settings.max_music_s))
-    bed = generate_music(music_prompt, length, backend=music, seed=seed, settings=settings)
+    bed = generate_music(music_prompt, length, backend=music, seed=seed, cancel=cancel, settings=settings)
     with tempfile.TemporaryDirectory(prefix="audio_tools-story-") as tmp:
         voice_path = save_audio(speech.samples, speech.sample_rate, Path(tmp) / "speech.wav", settings=settings)
         music_path = save_audio(bed.samples, bed.sample_rate, Path(tmp) / "music.wav", settings=settings)
         mixed = mix_speech_over_music(voice_path, music_path, target, **asdict(options),
-                                      overwrite=overwrite, settings=settings)
+                                      overwrite=overwrite, cancel=cancel, settings=settings)
     return StoryResult(
         path=mixed.path,
         duration_s=mixed.duration_s,
-        speech_s=speech.duration,
+        sample_rate=mixed.sample_rate,
+        backend=f"{speech.backend}+{bed.backend}",
+        speech_s=speech.duration_s,
         music_s=bed.duration_s,
         tts_backend=speech.backend,
         voice=speech.voice,
@@ -130,3 +135,8 @@ def synthesize_story(
         seed=bed.seed,
         mix=mixed,
     )
+
+
+async def asynthesize_story(text: str, music_prompt: str, **options: Any) -> StoryResult:
+    """:func:`synthesize_story` for async code: a worker thread, stopped when the task is cancelled."""
+    return await in_thread(synthesize_story, text, music_prompt, **options)

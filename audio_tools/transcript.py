@@ -3,7 +3,7 @@
 ``Transcript.to_json()`` is the one serialised form (the CLI's ``--format json`` and the
 ``transcript`` in the artifact of the speech-to-text tool)::
 
-    {"schema_version": 1, "source", "display_name", "language", "duration", "backend", "model",
+    {"schema_version": 1, "source", "display_name", "language", "duration_s", "backend", "model",
      "segments": [{"id", "start", "end", "text",
                    "words": [{"start", "end", "text", "confidence"}],
                    "speaker", "confidence"}]}
@@ -73,7 +73,7 @@ class Transcript:
     source: str
     display_name: str | None = field(default=None, kw_only=True)
     language: str | None
-    duration: float
+    duration_s: float
     backend: str
     model: str | None
     segments: list[Segment] = field(default_factory=list)
@@ -113,7 +113,7 @@ class Transcript:
                         words=[_record(Word, w) for w in s.get("words", [])])
                 for s in data.get("segments", [])
             ]
-            return _record(cls, data, language=data.get("language"), duration=float(data["duration"]),
+            return _record(cls, data, language=data.get("language"), duration_s=float(data["duration_s"]),
                            model=data.get("model"), segments=segments)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             msg = f"Not a transcript ({type(error).__name__}: {error}); expected the layout Transcript.to_json writes."

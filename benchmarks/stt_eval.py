@@ -44,12 +44,12 @@ def main() -> None:
         count = len(transcript.segments)
         rows.append({"meeting": name, "wer": round(wer(reference, transcript.text), 4),
                      "segments_in_turn": round(within / count, 4) if count else 1.0, "segments": count,
-                     "rtf": round(elapsed / transcript.duration, 4)})
+                     "rtf": round(elapsed / transcript.duration_s, 4)})
         references.append(reference)
         hypotheses.append(transcript.text)
         inside += within
         segments += count
-        audio_s += transcript.duration
+        audio_s += transcript.duration_s
         wall_s += elapsed
     print(json.dumps({
         "backend": args.stt,

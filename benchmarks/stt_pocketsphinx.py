@@ -39,7 +39,7 @@ from audio_tools.stt import STT_BACKENDS, transcribe
 STT_BACKENDS.get("pocketsphinx")
 started = time.perf_counter()
 transcript = transcribe(sys.argv[1], backend="pocketsphinx")
-print(json.dumps({"wall_s": time.perf_counter() - started, "duration_s": transcript.duration,
+print(json.dumps({"wall_s": time.perf_counter() - started, "duration_s": transcript.duration_s,
                   "segments": len(transcript.segments), "words": len(transcript.text.split())}))
 """
 

@@ -57,8 +57,8 @@ def main() -> None:
             started = time.perf_counter()
             speech = synthesize(text, backend=spec, settings=settings)
             elapsed = time.perf_counter() - started
-            row = {"spec": spec, "chars": len(text), "chunks": speech.chunks, "audio_s": round(speech.duration, 2),
-                   "wall_s": round(elapsed, 3), "audio_s_per_s": round(speech.duration / elapsed, 1)}
+            row = {"spec": spec, "chars": len(text), "chunks": speech.chunks, "audio_s": round(speech.duration_s, 2),
+                   "wall_s": round(elapsed, 3), "audio_s_per_s": round(speech.duration_s / elapsed, 1)}
             if args.wer:
                 from evaluation import wer
 

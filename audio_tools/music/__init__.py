@@ -22,18 +22,22 @@ from __future__ import annotations
 import math
 import os
 import secrets
-from pathlib import Path
+import threading
+from typing import Any
 
 import numpy as np
 
+from audio_tools.aio import in_thread
 from audio_tools.config import Settings
-from audio_tools.errors import BackendError, InputTooLargeError, InvalidInputError
+from audio_tools.errors import BackendError, InputTooLargeError, InvalidInputError, OperationCancelledError
 from audio_tools.music.auto import choose
-from audio_tools.music.base import Music, MusicBackend, Progress, sample_count
+from audio_tools.music.base import Music, MusicBackend, sample_count
 from audio_tools.registry import BackendRegistry, BackendSpec
+from audio_tools.results import AudioFile, Progress
 from audio_tools.text_input import checked_text
 
-__all__ = ["MUSIC_BACKENDS", "Music", "MusicBackend", "Progress", "checked_prompt", "generate_music", "text_to_music"]
+__all__ = ["MUSIC_BACKENDS", "Music", "MusicBackend", "agenerate_music", "atext_to_music", "checked_prompt",
+           "generate_music", "text_to_music"]
 
 
 
@@ -74,6 +78,7 @@ def generate_music(
     backend: str | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
+    cancel: threading.Event | None = None,
     settings: Settings | None = None,
 ) -> Music:
     """Generate ``duration_s`` seconds of music described by ``prompt``.
@@ -85,6 +90,7 @@ def generate_music(
         seed: makes the result reproducible; a random one is drawn (and recorded in the
             result) when omitted.
         progress: called with ``(seconds_done, seconds_total)`` as generation advances.
+        cancel: when set, generation stops at its next progress step.
         settings: caps and device; read from the environment when omitted.
 
     Raises:
@@ -92,12 +98,22 @@ def generate_music(
         InputTooLargeError: duration over ``settings.max_music_s`` or prompt over ``max_text_chars``.
         BackendUnavailableError: the backend cannot run here (missing package or weights).
         BackendError: the backend failed while generating.
+        OperationCancelledError: ``cancel`` was set.
     """
     settings = settings if settings is not None else Settings.from_env()
     text = _check_request(prompt, duration_s, seed, settings)
     chosen = MUSIC_BACKENDS.get(backend or settings.music, settings)
     used_seed = secrets.randbelow(MAX_SEED) if seed is None else seed
-    samples = chosen.generate(text, float(duration_s), seed=used_seed, progress=progress)
+
+    def report(done_s: float, total_s: float) -> None:
+        if cancel is not None and cancel.is_set():
+            msg = "Music generation was cancelled; nothing was produced."
+            raise OperationCancelledError(msg)
+        if progress is not None:
+            progress(done_s, total_s)
+
+    report(0.0, float(duration_s))
+    samples = chosen.generate(text, float(duration_s), seed=used_seed, progress=report)
     wanted = sample_count(duration_s, chosen.sample_rate)
     if samples.ndim != 1 or len(samples) < wanted or not np.isfinite(samples).all():
         msg = (f"The {chosen.name} backend returned unusable audio (shape {samples.shape}, wanted "
@@ -113,8 +129,10 @@ def text_to_music(
     backend: str | None = None,
     path: str | os.PathLike[str] | None = None,
     seed: int | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
     settings: Settings | None = None,
-) -> Path:
+) -> AudioFile:
     """Generate music and write it to a file (format from the suffix: wav, flac, mp3, ogg, m4a).
 
     Args:
@@ -124,10 +142,12 @@ def text_to_music(
         path: where to write, used as given (tools confine it to the workspace first);
             a new ``outputs/music-….wav`` in the workspace when omitted. Never overwritten.
         seed: makes the result reproducible.
+        progress: called with ``(seconds_done, seconds_total)`` as generation advances.
+        cancel: when set, generation stops at its next progress step.
         settings: caps, device, workspace; read from the environment when omitted.
 
     Returns:
-        The written file.
+        The file written, with its length, rate and the backend that made it.
 
     Raises:
         OutputExistsError: ``path`` exists (checked before generating).
@@ -139,8 +159,20 @@ def text_to_music(
 
     settings = settings if settings is not None else Settings.from_env()
     target = output_path(path, stem="music", settings=settings)
-    music = generate_music(prompt, duration_s, backend=backend, seed=seed, settings=settings)
-    return save_audio(music.samples, music.sample_rate, target, settings=settings)
+    music = generate_music(prompt, duration_s, backend=backend, seed=seed, progress=progress, cancel=cancel,
+                           settings=settings)
+    written = save_audio(music.samples, music.sample_rate, target, settings=settings)
+    return AudioFile(written, music.duration_s, music.sample_rate, music.backend)
+
+
+async def agenerate_music(prompt: str, duration_s: float, **options: Any) -> Music:
+    """:func:`generate_music` for async code: a worker thread, stopped when the task is cancelled."""
+    return await in_thread(generate_music, prompt, duration_s, **options)
+
+
+async def atext_to_music(prompt: str, duration_s: float, **options: Any) -> AudioFile:
+    """:func:`text_to_music` for async code: a worker thread, stopped when the task is cancelled."""
+    return await in_thread(text_to_music, prompt, duration_s, **options)
 
 
 def checked_prompt(prompt: str, settings: Settings) -> str:

@@ -20,9 +20,10 @@ import numpy as np
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError
 from audio_tools.hub import torch_device
-from audio_tools.music.base import Progress, sample_count
+from audio_tools.music.base import sample_count
 from audio_tools.music.hub import missing_weights_message
 from audio_tools.registry import BackendSpec
+from audio_tools.results import Progress
 
 __all__ = ["CHECKPOINTS", "INSTALL_HINT", "AudiocraftBackend", "make"]
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Music", "MusicBackend", "Progress", "sample_count"]
+from audio_tools.results import Progress
 
-Progress = Callable[[float, float], None]
-"""Called as ``progress(seconds_done, seconds_total)`` while music is generated."""
+__all__ = ["Music", "MusicBackend", "sample_count"]
+
 
 
 def sample_count(duration_s: float, sample_rate: int) -> int:

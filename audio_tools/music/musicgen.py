@@ -36,10 +36,11 @@ from transformers import (
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 from audio_tools.hub import local_folder, torch_device, torch_dtype
-from audio_tools.music.base import Progress, sample_count
+from audio_tools.music.base import sample_count
 from audio_tools.music.crossfade import join_with_crossfade
 from audio_tools.music.hub import DEFAULT_MUSICGEN_MODEL, missing_weights_message
 from audio_tools.registry import BackendSpec, load_once
+from audio_tools.results import Progress
 
 __all__ = ["DEFAULT_WINDOW_S", "MusicgenBackend", "Window", "make", "plan_windows"]
 

@@ -19,11 +19,12 @@ import numpy as np
 
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError
-from audio_tools.music.base import Progress, sample_count
+from audio_tools.music.base import sample_count
 from audio_tools.music.synth_arrange import BEATS_PER_BAR, DRUM_SOUNDS, Arranger
 from audio_tools.music.synth_plan import plan_music
 from audio_tools.music.synth_voices import TIMBRES, drum_kit, render_note, room_response
 from audio_tools.registry import BackendSpec
+from audio_tools.results import Progress
 
 __all__ = ["DEFAULT_SAMPLE_RATE", "SAMPLE_RATES", "SynthBackend", "make", "soft_limit"]
 

@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
+from audio_tools.aio import in_thread
 from audio_tools.audio import AudioSource, local_file, probe
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError
 from audio_tools.registry import BackendRegistry, BackendSpec
+from audio_tools.results import Progress
 from audio_tools.stt.auto import choose
-from audio_tools.stt.base import ProgressCallback, STTBackend, STTRequest, Task
+from audio_tools.stt.base import STTBackend, STTRequest, Task
 from audio_tools.transcript import Transcript
 
-__all__ = ["STT_BACKENDS", "ProgressCallback", "STTBackend", "transcribe"]
+__all__ = ["STT_BACKENDS", "STTBackend", "atranscribe", "transcribe"]
 
 TASKS = ("transcribe", "translate")
 
@@ -66,7 +69,7 @@ def transcribe(
     backend: str | None = None,
     language: str | None = None,
     task: Task = "transcribe",
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     cancel: threading.Event | None = None,
     settings: Settings | None = None,
 ) -> Transcript:
@@ -108,3 +111,8 @@ def transcribe(
         stt = STT_BACKENDS.get(backend or settings.stt, settings)
         request.check_cancelled()
         return stt.transcribe(info, request)
+
+
+async def atranscribe(source: AudioSource, **options: Any) -> Transcript:
+    """:func:`transcribe` for async code: a worker thread, stopped when the task is cancelled."""
+    return await in_thread(transcribe, source, **options)

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from audio_tools.audio import AudioInfo
 from audio_tools.config import Settings
 from audio_tools.errors import OperationCancelledError
+from audio_tools.results import Progress
 from audio_tools.transcript import Transcript
 
-__all__ = ["ProgressCallback", "STTBackend", "STTRequest", "Task"]
+__all__ = ["STTBackend", "STTRequest", "Task"]
 
 Task = Literal["transcribe", "translate"]
-ProgressCallback = Callable[[float, float], None]
-"""Called as ``progress(done_s, total_s)`` while a long file is worked through."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class STTRequest:
     settings: Settings
     language: str | None = None
     task: Task = "transcribe"
-    progress: ProgressCallback | None = None
+    progress: Progress | None = None
     cancel: threading.Event | None = None
 
     def report(self, done_s: float, total_s: float) -> None:

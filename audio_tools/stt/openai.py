@@ -82,7 +82,7 @@ class OpenAIBackend:
             segment.end = min(segment.end, duration)
             segment.start = min(segment.start, segment.end)
         return Transcript(source=request.source, language="en" if request.task == "translate" else request.language,
-                          duration=duration, backend=self.name, model=self.model, segments=segments)
+                          duration_s=duration, backend=self.name, model=self.model, segments=segments)
 
     def parts(self, info: AudioInfo, settings: Settings, folder: Path) -> list[Part]:
         """The file itself when it can be sent as is, else FLAC parts cut at quiet moments into ``folder``.

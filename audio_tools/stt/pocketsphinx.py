@@ -97,7 +97,7 @@ class PocketsphinxBackend:
             stream.close()
         request.report(total, total)
         duration = max(total, end)
-        return Transcript(source=request.source, language="en", duration=duration, backend=self.name,
+        return Transcript(source=request.source, language="en", duration_s=duration, backend=self.name,
                           model=self.model, segments=split_at_pauses(_clipped(words, duration), self.pause_s))
 
     def close(self) -> None:

@@ -72,7 +72,7 @@ class WhisperBackend:
         # word pieces are grouped at pauses; segment pieces are Whisper's own segments
         segments = split_at_pauses(Word(p.start, p.end, p.text) for p in pieces) if self.word_timestamps else pieces
         language = "en" if request.task == "translate" else request.language
-        return Transcript(source=request.source, language=language, duration=duration, backend=self.name,
+        return Transcript(source=request.source, language=language, duration_s=duration, backend=self.name,
                           model=self.model, segments=segments)
 
     def _generate_options(self, request: STTRequest) -> dict[str, Any]:

@@ -10,9 +10,7 @@ from audio_tools.mix import MixOptions, mix_speech_over_music
 from audio_tools.tools.base import AudioTool
 from audio_tools.tools.inputs import AudioFormat, MixInput
 
-__all__ = ["MIX_BACKEND", "MixSpeechWithMusicTool"]
-
-MIX_BACKEND = "ffmpeg"
+__all__ = ["MixSpeechWithMusicTool"]
 
 
 class MixSpeechWithMusicTool(AudioTool):
@@ -42,7 +40,7 @@ class MixSpeechWithMusicTool(AudioTool):
         result = mix_speech_over_music(speech, music, target, intro_s=intro_s, outro_s=outro_s, duck_db=duck_db,
                                        music_gain_db=music_gain_db, settings=self.settings)
         return self.output_result(
-            result.path, MIX_BACKEND, "Mix",
+            result.path, result.backend, "Mix",
             speech_start_s=round(result.speech_start_s, 3), speech_end_s=round(result.speech_end_s, 3),
             integrated_lufs=round(result.integrated_lufs, 2), true_peak_db=round(result.true_peak_db, 2),
         )

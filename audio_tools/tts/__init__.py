@@ -30,6 +30,7 @@ from audio_tools.config import Settings
 from audio_tools.errors import BackendError, OperationCancelledError
 from audio_tools.outputs import output_path
 from audio_tools.registry import BackendRegistry, BackendSpec, spec_of
+from audio_tools.results import AudioFile, Progress
 from audio_tools.text_input import checked_text
 from audio_tools.tts.auto import choose
 from audio_tools.tts.base import AsyncTTSBackend, TTSBackend
@@ -116,7 +117,7 @@ class Speech:
     chunks: int = 1
 
     @property
-    def duration(self) -> float:
+    def duration_s(self) -> float:
         """Length in seconds."""
         return len(self.samples) / self.sample_rate
 
@@ -150,6 +151,7 @@ def synthesize(
     backend: str | None = None,
     language: str | None = None,
     settings: Settings | None = None,
+    progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> Speech:
     """Speak ``text`` of any length (up to ``settings.max_text_chars``).
@@ -160,6 +162,7 @@ def synthesize(
         backend: a backend spec; ``settings.tts`` when omitted.
         language: the text's language, for ``auto`` and ``espeak`` when no voice is given.
         settings: caps and defaults; read from the environment when omitted.
+        progress: called as ``progress(chunks_done, chunks_total)`` after each chunk.
         cancel: when set, synthesis stops before the next chunk.
 
     Raises:
@@ -177,6 +180,8 @@ def synthesize(
             msg = "Speech synthesis was cancelled; nothing was produced."
             raise OperationCancelledError(msg)
         parts.append(tts.synthesize_chunk(chunk, chosen))
+        if progress is not None:
+            progress(len(parts), len(chunks))
     return _speech(tts, chosen, parts)
 
 
@@ -211,8 +216,9 @@ def synthesize_speech(
     format: str = "wav",
     overwrite: bool = False,
     settings: Settings | None = None,
+    progress: Progress | None = None,
     cancel: threading.Event | None = None,
-) -> Path:
+) -> AudioFile:
     """Speak ``text`` into an audio file.
 
     Args:
@@ -225,10 +231,11 @@ def synthesize_speech(
         format: ``wav``, ``flac``, ``mp3``, ``ogg`` or ``m4a``, for the default path.
         overwrite: replace ``path`` if it exists.
         settings: caps, workspace and defaults; read from the environment when omitted.
+        progress: called as ``progress(chunks_done, chunks_total)`` after each chunk.
         cancel: when set, synthesis stops before the next chunk.
 
     Returns:
-        The absolute path written.
+        The file written (its absolute path, length, rate and the backend that spoke).
 
     Raises:
         OutputExistsError: ``path`` exists and ``overwrite`` is false.
@@ -236,8 +243,9 @@ def synthesize_speech(
     """
     settings = settings if settings is not None else Settings.from_env()
     target = output_path(path, format=format, stem="speech", overwrite=overwrite, settings=settings)
-    speech = synthesize(text, voice=voice, backend=backend, language=language, settings=settings, cancel=cancel)
-    return save_audio(speech.samples, speech.sample_rate, target, overwrite=overwrite, settings=settings)
+    speech = synthesize(text, voice=voice, backend=backend, language=language, settings=settings,
+                        progress=progress, cancel=cancel)
+    return _saved(speech, target, overwrite, settings)
 
 
 async def asynthesize_speech(
@@ -250,14 +258,12 @@ async def asynthesize_speech(
     format: str = "wav",
     overwrite: bool = False,
     settings: Settings | None = None,
-) -> Path:
+) -> AudioFile:
     """:func:`synthesize_speech` for async code (see :func:`asynthesize`)."""
     settings = settings if settings is not None else Settings.from_env()
     target = output_path(path, format=format, stem="speech", overwrite=overwrite, settings=settings)
     speech = await asynthesize(text, voice=voice, backend=backend, language=language, settings=settings)
-    return await asyncio.to_thread(
-        save_audio, speech.samples, speech.sample_rate, target, overwrite=overwrite, settings=settings
-    )
+    return await asyncio.to_thread(_saved, speech, target, overwrite, settings)
 
 
 def _prepare(
@@ -267,6 +273,11 @@ def _prepare(
     clean = checked_text(text, settings, what="The text to speak", empty_hint="Give at least one word.")
     tts, chosen = select_backend(backend, voice, language, settings)
     return tts, chosen, split_text(clean, tts.max_chars)
+
+
+def _saved(speech: Speech, target: Path, overwrite: bool, settings: Settings) -> AudioFile:
+    path = save_audio(speech.samples, speech.sample_rate, target, overwrite=overwrite, settings=settings)
+    return AudioFile(path, speech.duration_s, speech.sample_rate, speech.backend)
 
 
 def _speech(tts: TTSBackend, voice: str, parts: Sequence[np.ndarray]) -> Speech:

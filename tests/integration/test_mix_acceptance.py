@@ -57,7 +57,7 @@ def recognise(path: Path) -> str:
 @pytest.fixture(scope="module", params=VOICES)
 def clean_voice(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("voice") / "story.wav"
-    return synthesize_speech(STORY, backend=request.param, path=path)
+    return synthesize_speech(STORY, backend=request.param, path=path).path
 
 
 @pytest.fixture(scope="module")

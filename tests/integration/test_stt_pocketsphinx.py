@@ -51,13 +51,13 @@ def test_nine_in_ten_segments_lie_inside_one_turn(transcripts: dict[str, Transcr
 
 def test_times_are_ordered_inside_the_file_and_words_are_kept(transcripts: dict[str, Transcript]) -> None:
     for name, transcript in transcripts.items():
-        assert transcript.duration == pytest.approx(TRUTH[name]["duration"], abs=0.05)
+        assert transcript.duration_s == pytest.approx(TRUTH[name]["duration"], abs=0.05)
         assert (transcript.backend, transcript.language) == ("pocketsphinx", "en")
         words = [w for s in transcript.segments for w in s.words]
         assert [w.text for w in words] == transcript.text.split()
         previous = 0.0
         for word in words:
-            assert previous <= word.start <= word.end <= transcript.duration
+            assert previous <= word.start <= word.end <= transcript.duration_s
             assert 0.0 <= (word.confidence or 0.0) <= 1.0
             previous = word.end
 
@@ -79,7 +79,7 @@ def test_ten_seconds_of_silence_give_no_words(tmp_path: Path) -> None:
     path = save_audio(np.zeros(160_000, dtype=np.float32), 16000, tmp_path / "silence.wav")
     transcript = transcribe(path, backend="pocketsphinx")
     assert transcript.segments == []
-    assert transcript.duration == pytest.approx(10.0)
+    assert transcript.duration_s == pytest.approx(10.0)
 
 
 def test_endless_speech_is_cut_into_bounded_blocks() -> None:
@@ -106,7 +106,7 @@ def test_a_set_cancel_event_stops_the_work() -> None:
 def test_progress_reaches_the_duration(transcripts: dict[str, Transcript],
                                        progress: dict[str, list[tuple[float, float]]]) -> None:
     for name, seen in progress.items():
-        duration = transcripts[name].duration
+        duration = transcripts[name].duration_s
         assert len(seen) >= 2
         assert [done for done, _ in seen] == sorted(done for done, _ in seen)
         assert seen[-1] == (duration, duration)

@@ -55,7 +55,7 @@ def test_ten_thousand_characters_become_one_file(server: OpenAIServer, settings:
     text = story(10_000)
     assert len(text) == 10_000
     out = synthesize_speech(text, voice="echo", backend="openai:tts-1", path=tmp_path / "story.wav",
-                            settings=settings)
+                            settings=settings).path
 
     requests = server.requests_to(SPEECH_PATH)
     assert len(requests) >= 3
@@ -82,8 +82,11 @@ async def test_async_path_matches_the_sync_one(server: OpenAIServer, settings: S
 
 
 async def test_async_speech_file_in_another_format(server: OpenAIServer, settings: Settings) -> None:
-    path = await asynthesize_speech("Good evening.", "echo", "openai:gpt-4o-mini-tts", format="mp3",
+    made = await asynthesize_speech("Good evening.", "echo", "openai:gpt-4o-mini-tts", format="mp3",
                                     settings=settings)
+    path = made.path
+    assert made.backend == "openai:gpt-4o-mini-tts" and made.sample_rate == 24000
+    assert made.duration_s == pytest.approx(probe(path).duration, abs=0.1)
     assert path.parent == settings.workspace / "outputs"
     assert probe(path).codec == "mp3"
     assert server.requests_to(SPEECH_PATH)[0].fields["model"] == "gpt-4o-mini-tts"
@@ -92,7 +95,7 @@ async def test_async_speech_file_in_another_format(server: OpenAIServer, setting
 def test_a_failed_request_is_retried_by_the_client(server: OpenAIServer, settings: Settings) -> None:
     server.fail_next(1, status=500)
     speech = synthesize("Try again.", voice="echo", backend="openai", settings=settings)
-    assert speech.duration > 0.3
+    assert speech.duration_s > 0.3
     assert len(server.requests_to(SPEECH_PATH)) == 2
 
 

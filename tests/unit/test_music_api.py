@@ -90,14 +90,16 @@ def test_auto_falls_back_to_synth_without_musicgen_weights(settings: Settings) -
 
 
 def test_text_to_music_writes_a_new_file_in_the_workspace(settings: Settings) -> None:
-    path = text_to_music("epic drums", 2.0, backend="synth", seed=1, settings=settings)
+    made = text_to_music("epic drums", 2.0, backend="synth", seed=1, settings=settings)
+    path = made.path
+    assert (made.backend, made.duration_s) == ("synth", 2.0)
     assert path.parent == settings.workspace / "outputs" and path.name.startswith("music-")
     assert probe(path, settings=settings).duration == pytest.approx(2.0, abs=0.01)
 
 
 def test_text_to_music_writes_the_format_asked_and_never_overwrites(settings: Settings) -> None:
     target = settings.workspace / "bed.flac"
-    assert text_to_music("calm", 1.0, backend="synth", path=target, settings=settings) == target
+    assert text_to_music("calm", 1.0, backend="synth", path=target, settings=settings).path == target
     assert probe(target, settings=settings).codec == "flac"
     with pytest.raises(OutputExistsError):
         text_to_music("calm", 1.0, backend="synth", path=target, settings=settings)

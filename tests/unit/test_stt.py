@@ -22,7 +22,7 @@ def test_a_valid_file_with_no_samples_gives_an_empty_transcript(tmp_path: Path) 
     path = save_audio(np.zeros(0, dtype=np.float32), 16000, tmp_path / "empty.wav")
     transcript = transcribe(path, backend="pocketsphinx")
     assert transcript.segments == []
-    assert transcript.duration == 0.0
+    assert transcript.duration_s == 0.0
     assert transcript.text == ""
 
 

@@ -84,20 +84,20 @@ def test_long_audio_is_chunked_and_batched_and_the_pipeline_built_once(
     for transcript in (first, second):
         assert transcript.backend == "whisper"
         assert transcript.model == str(tiny_whisper)
-        assert transcript.duration == pytest.approx(79.0, abs=0.1)
+        assert transcript.duration_s == pytest.approx(79.0, abs=0.1)
         assert transcript.segments
-        _check_times(transcript.segments, transcript.duration)
+        _check_times(transcript.segments, transcript.duration_s)
     assert first.language == "en"
-    assert progress[-1] == (first.duration, first.duration)
+    assert progress[-1] == (first.duration_s, first.duration_s)
 
 
 def test_word_timestamps_become_segments_split_at_pauses(tiny_whisper_words: Path, speech_wav: Path) -> None:
     transcript = transcribe(speech_wav, backend=f"whisper:{tiny_whisper_words}", task="translate")
     assert transcript.language == "en"
-    _check_times(transcript.segments, transcript.duration)
+    _check_times(transcript.segments, transcript.duration_s)
     assert any(segment.words for segment in transcript.segments)
     for segment in transcript.segments:
-        _check_times(segment.words, transcript.duration)
+        _check_times(segment.words, transcript.duration_s)
         assert segment.text == " ".join(w.text for w in segment.words)
 
 

@@ -23,7 +23,7 @@ def transcript() -> Transcript:
         source="meetings/meeting.flac",
         display_name="meeting.flac",
         language="en",
-        duration=3725.0,
+        duration_s=3725.0,
         backend="whisper",
         model="openai/whisper-small",
         segments=[
@@ -44,7 +44,7 @@ def test_json_round_trip(transcript: Transcript) -> None:
 
 def test_json_layout(transcript: Transcript) -> None:
     data = json.loads(transcript.to_json())
-    assert list(data) == ["schema_version", "source", "display_name", "language", "duration", "backend", "model",
+    assert list(data) == ["schema_version", "source", "display_name", "language", "duration_s", "backend", "model",
                           "segments"]
     assert data["schema_version"] == SCHEMA_VERSION == 1
     assert data["source"] == "meetings/meeting.flac" and data["display_name"] == "meeting.flac"
@@ -70,7 +70,7 @@ def test_ids_are_positions_whatever_was_given() -> None:
 
 
 def test_from_dict_accepts_minimal_segments() -> None:
-    data = {"source": "x.wav", "duration": 2, "backend": "pocketsphinx",
+    data = {"source": "x.wav", "duration_s": 2, "backend": "pocketsphinx",
             "segments": [{"start": 0, "end": 1, "text": "hi"}, {"start": 1, "end": 2, "text": "there"}]}
     transcript = Transcript.from_dict(data)  # no schema_version: the first layout, version 1
     assert transcript.segments == [Segment(0.0, 1.0, "hi"), Segment(1.0, 2.0, "there", id=1)]
@@ -98,8 +98,8 @@ def test_a_malformed_schema_version_is_refused(transcript: Transcript, version: 
 
 @pytest.mark.parametrize(
     "text",
-    ["not json", "[]", '{"source": "x.wav"}', '{"source": "x", "duration": "long", "backend": "b"}',
-     '{"source": "x", "duration": 1, "backend": "b", "segments": [{"start": 0, "text": "no end"}]}'],
+    ["not json", "[]", '{"source": "x.wav"}', '{"source": "x", "duration_s": "long", "backend": "b"}',
+     '{"source": "x", "duration_s": 1, "backend": "b", "segments": [{"start": 0, "text": "no end"}]}'],
 )
 def test_what_is_not_a_transcript_is_refused(text: str) -> None:
     with pytest.raises(InvalidInputError):

@@ -41,7 +41,7 @@ def test_synthesize_returns_speech(settings: Settings) -> None:
     assert speech.samples.ndim == 1
     assert speech.sample_rate == 16000
     assert (speech.backend, speech.voice, speech.chunks) == ("flite", "slt", 1)
-    assert 0.5 < speech.duration < 3.0
+    assert 0.5 < speech.duration_s < 3.0
     assert 0.05 < np.abs(speech.samples).max() <= 1.0
 
 
@@ -132,8 +132,11 @@ def test_cancel_stops_before_speaking(settings: Settings) -> None:
 
 
 def test_synthesize_speech_writes_a_new_workspace_file(settings: Settings) -> None:
-    first = synthesize_speech("Hello there.", backend="flite", settings=settings)
-    second = synthesize_speech("Hello there.", backend="flite", format="mp3", settings=settings)
+    made = synthesize_speech("Hello there.", backend="flite", settings=settings)
+    first = made.path
+    second = synthesize_speech("Hello there.", backend="flite", format="mp3", settings=settings).path
+    assert (made.backend, made.sample_rate) == ("flite", 16000)
+    assert made.duration_s == pytest.approx(probe(first).duration, abs=0.01)
     assert first.parent == settings.workspace / "outputs"
     assert first != second
     assert probe(first).codec == "pcm_s16le"
@@ -142,7 +145,7 @@ def test_synthesize_speech_writes_a_new_workspace_file(settings: Settings) -> No
 
 def test_synthesize_speech_to_a_named_file(settings: Settings, tmp_path: Path) -> None:
     target = tmp_path / "hello.flac"
-    assert synthesize_speech("Hello.", "kal", "flite", path=target, settings=settings) == target
+    assert synthesize_speech("Hello.", "kal", "flite", path=target, settings=settings).path == target
     info = probe(target)
     assert (info.codec, info.sample_rate) == ("flac", 16000)
     with pytest.raises(OutputExistsError):

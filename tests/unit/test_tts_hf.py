@@ -67,7 +67,7 @@ def test_vits_directory_runs_through_the_pipeline(tiny_vits: Path, settings: Set
     assert speech.samples.ndim == 1
     assert speech.samples.size > 0
     assert np.all(np.abs(speech.samples) <= 1.0)
-    path = synthesize_speech("hello", backend=f"hf:{tiny_vits}", format="flac", settings=settings)
+    path = synthesize_speech("hello", backend=f"hf:{tiny_vits}", format="flac", settings=settings).path
     assert probe(path).sample_rate == 16000
 
 

@@ -36,6 +36,7 @@ def speak_command(
     target = check_output_path(output, overwrite=force)
     speech = synthesize(read_text(text), voice=voice, backend=tts, language=language, settings=settings)
     path = save_audio(speech.samples, speech.sample_rate, target, overwrite=force, settings=settings)
-    data = {"path": str(path), "duration": round(speech.duration, 3), "sample_rate": speech.sample_rate,
+    data = {"path": str(path), "duration": round(speech.duration_s, 3), "sample_rate": speech.sample_rate,
             "backend": speech.backend, "voice": speech.voice, "chunks": speech.chunks}
-    emit(data, as_json=as_json, text=f"Wrote {path} ({speech.duration:.2f} s, {speech.backend}, voice {speech.voice}).")
+    emit(data, as_json=as_json,
+         text=f"Wrote {path} ({speech.duration_s:.2f} s, {speech.backend}, voice {speech.voice}).")

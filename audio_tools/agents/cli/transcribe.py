@@ -76,7 +76,7 @@ def transcribe_command(
         return
     with atomic_output(target, overwrite=force) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    typer.echo(f"Wrote {target} ({len(transcript.segments)} segments, {transcript.duration:.1f} s, "
+    typer.echo(f"Wrote {target} ({len(transcript.segments)} segments, {transcript.duration_s:.1f} s, "
                f"{transcript.backend}).", err=True)
 
 
