@@ -68,8 +68,17 @@ def test_music_records_backend_prompt_and_the_seed_drawn(settings: Settings) -> 
     assert np.array_equal(music.samples, again.samples)
 
 
+@pytest.mark.parametrize("family", sorted(MUSIC_BACKENDS.families()))
+def test_every_family_builds_or_says_why_not(family: str, settings: Settings) -> None:
+    try:
+        backend = MUSIC_BACKENDS.get(family, settings)
+    except BackendUnavailableError as e:  # no MusicGen weights here; audiocraft not installed
+        assert family in ("musicgen", "audiocraft") and ("hf download" in str(e) or "audiocraft" in str(e))
+    else:
+        assert backend.name == "synth" and backend.sample_rate > 0  # auto without weights is synth
+
+
 def test_families_are_registered_without_importing_their_libraries() -> None:
-    assert set(MUSIC_BACKENDS.families()) == {"musicgen", "audiocraft", "synth", "auto"}
     code = ("import sys, audio_tools.music; "
             "print(sorted(m for m in ('torch', 'transformers', 'audiocraft') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
