@@ -17,6 +17,7 @@ variables below (an empty value counts as unset); keyword arguments win over the
 | store_dir                | AUDIO_TOOLS_STORE_DIR                                  | <workspace>/.audio_store |
 | retention_days           | AUDIO_TOOLS_RETENTION_DAYS                             | 7                        |
 | whisper_model            | AUDIO_TOOLS_WHISPER_MODEL                              | openai/whisper-small     |
+| stt_threads              | AUDIO_TOOLS_STT_THREADS                                | every core               |
 | whisper_batch_size       | AUDIO_TOOLS_WHISPER_BATCH_SIZE                         | 4 (CPU), 16 (CUDA)       |
 | musicgen_window_s        | AUDIO_TOOLS_MUSICGEN_WINDOW_S                          | the model's own window   |
 | openai_api_key           | AUDIO_TOOLS_OPENAI_API_KEY, else OPENAI_API_KEY        | none                     |
@@ -75,7 +76,9 @@ class Settings(BaseSettings):
         device: ``cpu``, ``cuda`` or ``auto``.
         store_dir: where the transcript store lives; defaults inside the workspace.
         retention_days: age after which ``clean`` removes generated outputs.
-        whisper_model: the checkpoint ``auto`` speech-to-text looks for.
+        whisper_model: the larger Whisper ``auto`` speech-to-text looks for (a transformers checkpoint or
+            a CTranslate2 folder) before the bundled tiny.en.
+        stt_threads: CPU threads of the faster-whisper backend; every core the process may use when None.
         whisper_batch_size: 30-second chunks Whisper decodes at once; by device when None.
         musicgen_window_s: MusicGen's window length; the model's own when None.
         openai_api_key: key of the OpenAI API (or of a compatible server).
@@ -99,6 +102,7 @@ class Settings(BaseSettings):
     store_dir: Path | None = Field(None, validation_alias=_alias("store_dir"))
     retention_days: float = Field(7.0, strict=True, validation_alias=_alias("retention_days"))
     whisper_model: str = Field("openai/whisper-small", validation_alias=_alias("whisper_model"))
+    stt_threads: int | None = Field(None, ge=1, le=256, strict=True, validation_alias=_alias("stt_threads"))
     whisper_batch_size: int | None = Field(None, ge=1, le=256, strict=True,
                                            validation_alias=_alias("whisper_batch_size"))
     musicgen_window_s: float | None = Field(None, strict=True, validation_alias=_alias("musicgen_window_s"))

@@ -27,6 +27,7 @@ from audio_tools.errors import InvalidInputError
 __all__ = ["DEFAULT_PAUSE_S", "SCHEMA_VERSION", "Segment", "Transcript", "Word", "split_at_pauses"]
 
 DEFAULT_PAUSE_S = 0.4
+SENTENCE_ENDS = (".", "?", "!")
 SCHEMA_VERSION = 1
 
 _Record = TypeVar("_Record")
@@ -154,15 +155,18 @@ class Transcript:
         return [s for s in self.segments if s.text.strip()]
 
 
-def split_at_pauses(words: Iterable[Word], pause_s: float = DEFAULT_PAUSE_S) -> list[Segment]:
+def split_at_pauses(words: Iterable[Word], pause_s: float = DEFAULT_PAUSE_S, *, sentence_ends: bool = False
+                    ) -> list[Segment]:
     """Group consecutive words into segments, starting a new one at every pause ≥ ``pause_s``.
 
+    With ``sentence_ends``, a word ending in ``.``, ``?`` or ``!`` also ends its segment.
     A segment's confidence is the mean of its words' confidences (None when none have one).
     """
     segments: list[Segment] = []
     current: list[Word] = []
     for word in words:
-        if current and word.start - current[-1].end >= pause_s:
+        ended = sentence_ends and current and current[-1].text.endswith(SENTENCE_ENDS)
+        if current and (ended or word.start - current[-1].end >= pause_s):
             segments.append(_segment_of(current))
             current = []
         current.append(word)

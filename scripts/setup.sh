@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything `make demo` and `make test` need, on a fresh machine, offline models only:
-# system tools (ffmpeg, flite, festival + the slt HTS voice, espeak-ng) and a .venv with
+# system tools (ffmpeg, flite, festival + the slt HTS voice, espeak-ng, pocketsphinx's test
+# recordings of real voices) and a .venv with
 # torch 2.13.0 (CPU wheel) installed first, then this package with its dev extra.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 TORCH_VERSION=${TORCH_VERSION:-2.13.0}
-APT_PACKAGES="ffmpeg flite festival festvox-us-slt-hts espeak-ng"
+APT_PACKAGES="ffmpeg flite festival festvox-us-slt-hts espeak-ng pocketsphinx-testdata"
 
 missing_system_tools() {
   local missing=()
@@ -16,6 +17,8 @@ missing_system_tools() {
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   [ -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ] || missing+=("festvox-us-slt-hts")
+  # real human speech with its transcript (LibriVox), for the real-voice accuracy check
+  [ -d /usr/share/pocketsphinx/test/data/librivox ] || missing+=("pocketsphinx-testdata")
   echo "${missing[*]:-}"
 }
 

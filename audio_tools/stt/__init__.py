@@ -2,10 +2,11 @@
 
 Backends are named by spec (``family[:model]``) and built once per process:
 
-* ``pocketsphinx`` -- offline, English, no model download; the fallback.
+* ``faster-whisper[:MODEL]`` -- Whisper on CTranslate2; offline by default with the bundled tiny.en.
+* ``pocketsphinx`` -- offline, English, no model download; the lightest fallback.
 * ``whisper[:MODEL]`` -- a transformers Whisper checkpoint (hub id or local directory).
 * ``openai[:MODEL]`` -- the OpenAI transcription API (``whisper-1``, ``gpt-4o-transcribe``).
-* ``auto`` -- whisper when its weights are on this machine, else pocketsphinx.
+* ``auto`` -- a larger local Whisper, else the bundled tiny.en, else pocketsphinx.
 
 Example::
 
@@ -42,6 +43,12 @@ def _pocketsphinx(spec: BackendSpec, settings: Settings) -> STTBackend:
     return make(spec, settings)
 
 
+def _faster_whisper(spec: BackendSpec, settings: Settings) -> STTBackend:
+    from audio_tools.stt.faster_whisper import make
+
+    return make(spec, settings)
+
+
 def _whisper(spec: BackendSpec, settings: Settings) -> STTBackend:
     from audio_tools.stt.whisper import make
 
@@ -57,10 +64,12 @@ def _openai(spec: BackendSpec, settings: Settings) -> STTBackend:
 STT_BACKENDS: BackendRegistry[STTBackend] = BackendRegistry("speech-to-text")
 STT_BACKENDS.register("pocketsphinx", _pocketsphinx,
                       "offline English recognition (CMU PocketSphinx); no download needed")
+STT_BACKENDS.register("faster-whisper", _faster_whisper,
+                      "Whisper on CTranslate2: the bundled tiny.en (offline), a local CT2 folder or a cached model")
 STT_BACKENDS.register("whisper", _whisper,
                       "a transformers Whisper model, e.g. whisper:openai/whisper-small or a local directory")
 STT_BACKENDS.register("openai", _openai, "the OpenAI transcription API: openai:whisper-1 or openai:gpt-4o-transcribe")
-STT_BACKENDS.register_auto(choose, "whisper when its weights are available locally, else pocketsphinx")
+STT_BACKENDS.register_auto(choose, "a larger local Whisper, else the bundled tiny.en, else pocketsphinx")
 
 
 def transcribe(
@@ -69,6 +78,7 @@ def transcribe(
     backend: str | None = None,
     language: str | None = None,
     task: Task = "transcribe",
+    hotwords: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     settings: Settings | None = None,
@@ -82,6 +92,8 @@ def transcribe(
         language: the spoken language as an ISO 639-1 code (``en``, ``de``); None lets the
             backend decide (pocketsphinx: English).
         task: ``transcribe``, or ``translate`` to English (Whisper and OpenAI backends).
+        hotwords: names and terms said in the recording (``"Nova, Orbit"``), given to the model as a
+            prompt by the Whisper (CTranslate2) and OpenAI backends.
         progress: called as ``progress(done_s, total_s)`` as the work advances.
         cancel: set it (from another thread) to stop the work.
         settings: caps and defaults; read from the environment when omitted.
@@ -104,8 +116,8 @@ def transcribe(
     if language is not None and not language.strip():
         language = None
     name = "<bytes>" if isinstance(source, bytes | bytearray) else os.fspath(source)
-    request = STTRequest(source=name, settings=settings, language=language, task=task, progress=progress,
-                         cancel=cancel)
+    request = STTRequest(source=name, settings=settings, language=language, task=task,
+                         hotwords=hotwords.strip() or None if hotwords else None, progress=progress, cancel=cancel)
     with local_file(source, settings) as path:
         info = probe(path, settings=settings)  # bad audio is refused before a model loads
         stt = STT_BACKENDS.get(backend or settings.stt, settings)

@@ -26,6 +26,7 @@ class STTRequest:
         settings: caps and timeouts for decoding.
         language: an ISO 639-1 code (``en``), or None to let the backend decide.
         task: ``transcribe``, or ``translate`` (into English).
+        hotwords: names and terms to favour (``"Nova, Orbit"``), for backends that take a prompt.
         progress: called with seconds done and total seconds.
         cancel: when set, the work stops with :class:`OperationCancelledError`.
     """
@@ -34,6 +35,7 @@ class STTRequest:
     settings: Settings
     language: str | None = None
     task: Task = "transcribe"
+    hotwords: str | None = None
     progress: Progress | None = None
     cancel: threading.Event | None = None
 

