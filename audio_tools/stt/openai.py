@@ -136,6 +136,8 @@ class OpenAIBackend:
         options: dict[str, Any] = {"model": self.model, "response_format": response_format}
         if self.timed:
             options["timestamp_granularities"] = ["segment", "word"]
+        if request.hotwords:
+            options["prompt"] = request.hotwords  # the API's way to spell names and terms right
         with part.path.open("rb") as f:
             upload = (part.path.name, f.read())
         with openai_service.openai_errors(self.settings, f"the transcription of the audio at {part.offset:.1f} s"):

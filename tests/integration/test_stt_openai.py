@@ -74,6 +74,12 @@ def test_a_file_under_the_limit_is_sent_as_it_is(server: OpenAIServer, on_server
     assert transcript.language == "en"
 
 
+def test_hotwords_are_sent_as_the_prompt(server: OpenAIServer, on_server: Settings) -> None:
+    transcribe(MEETINGS / "support_weekly.flac", backend="openai", hotwords="Nova, Orbit", settings=on_server)
+    [upload] = server.requests_to(TRANSCRIPTIONS)
+    assert upload.fields["prompt"] == "Nova, Orbit"
+
+
 def test_failures_are_retried(server: OpenAIServer, on_server: Settings) -> None:
     server.fail_next(2, status=503)
     transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai", settings=on_server)

@@ -32,11 +32,16 @@ def transcribe_command(
     file: Annotated[str, typer.Argument(help="An audio file in any format ffmpeg reads.")],
     stt: Annotated[
         str | None,
-        typer.Option("--stt", help="Backend spec: auto, pocketsphinx, whisper[:MODEL], openai[:MODEL] "
-                                   "(default: AUDIO_TOOLS_STT or auto)."),
+        typer.Option("--stt", help="Backend spec: auto, faster-whisper[:MODEL], pocketsphinx, whisper[:MODEL], "
+                                   "openai[:MODEL] (default: AUDIO_TOOLS_STT or auto)."),
     ] = None,
     language: Annotated[
         str | None, typer.Option("--language", help="The spoken language as a code (en, de...); default: detect.")
+    ] = None,
+    hotwords: Annotated[
+        str | None,
+        typer.Option("--hotwords", help="Names and terms said in the recording, e.g. 'Nova, Orbit', given to "
+                                        "Whisper and OpenAI as a prompt."),
     ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="txt (a line per segment), json, srt or vtt.")
@@ -69,7 +74,8 @@ def transcribe_command(
         bar.update(task[0], completed=done_s)
 
     with bar:
-        transcript = transcribe(file, backend=stt, language=language, progress=progress, settings=settings)
+        transcript = transcribe(file, backend=stt, language=language, hotwords=hotwords, progress=progress,
+                                settings=settings)
     text = render(transcript, output_format)
     if target is None:
         sys.stdout.write(text)
