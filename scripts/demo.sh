@@ -10,7 +10,7 @@ mkdir -p "$OUT"
 
 for meeting in examples/meetings/*.flac; do
   name=$(basename "$meeting" .flac)
-  echo "== Transcribing $meeting (offline: pocketsphinx unless Whisper weights are present)"
+  echo "== Transcribing $meeting (offline: the bundled Whisper tiny.en, or a larger local Whisper)"
   "$BIN/audio-agent" transcribe "$meeting" --format srt -o "$OUT/$name.srt" --force
   head -n 12 "$OUT/$name.srt"
 done
