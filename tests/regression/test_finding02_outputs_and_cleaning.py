@@ -85,7 +85,6 @@ def arena(tmp_path: Path) -> tuple[Workspace, Path]:
     return workspace, outside
 
 
-@pytest.mark.xfail(strict=True, reason="finding 02: outputs are written by path, through a swapped outputs/")
 def test_writes_never_land_outside_while_outputs_flips(arena: tuple[Workspace, Path]) -> None:
     workspace, outside = arena
     before = snapshot(outside)
@@ -104,7 +103,6 @@ def test_writes_never_land_outside_while_outputs_flips(arena: tuple[Workspace, P
     assert all(p.is_file() for p in made)  # each success landed in the real folder
 
 
-@pytest.mark.xfail(strict=True, reason="finding 02: a tool's output goes through a swapped outputs/")
 def test_a_tool_never_writes_outside_while_outputs_flips(arena: tuple[Workspace, Path]) -> None:
     from audio_tools.tools import AudioToolkit
 
@@ -112,18 +110,17 @@ def test_a_tool_never_writes_outside_while_outputs_flips(arena: tuple[Workspace,
     before = snapshot(outside)
     (tool,) = AudioToolkit(root=workspace.root, music="synth", retention_days=0,
                            include=("text_to_music",)).get_tools()
-    statuses = []
     deadline = time.monotonic() + RACE_S
     with flipping(workspace.outputs, outside):
         while time.monotonic() < deadline:
-            message = tool.invoke({"name": tool.name, "args": {"prompt": "calm piano", "duration_s": 1.0},
-                                   "id": "1", "type": "tool_call"})
-            statuses.append(message.status)
+            tool.invoke({"name": tool.name, "args": {"prompt": "calm piano", "duration_s": 1.0},
+                         "id": "1", "type": "tool_call"})
     assert snapshot(outside) == before
-    assert "success" in statuses
+    # The race did not just refuse everything: music was published, in the real folder. (The
+    # call itself may still report an error: reading the result back meets the flipping folder.)
+    assert any(p.name.startswith("music-") for p in workspace.outputs.iterdir())
 
 
-@pytest.mark.xfail(strict=True, reason="finding 02: clean_outputs lists and unlinks through a swapped outputs/")
 def test_cleaning_never_deletes_outside_while_outputs_flips(arena: tuple[Workspace, Path]) -> None:
     workspace, outside = arena
     then = time.time() - 30 * DAY
@@ -138,7 +135,7 @@ def test_cleaning_never_deletes_outside_while_outputs_flips(arena: tuple[Workspa
     calls = 0
     with flipping(workspace.outputs, outside):
         while time.monotonic() < deadline:
-            with contextlib.suppress(AudioToolsError, OSError):  # refused or raced: fine, if nothing escaped
+            with contextlib.suppress(AudioToolsError):  # refused while outputs/ was a link: fine
                 clean_outputs(workspace, older_than_s=0)
             calls += 1
     assert calls > 10

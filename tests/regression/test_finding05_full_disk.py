@@ -21,7 +21,7 @@ import pytest
 
 from audio_tools import audio, output_log
 from audio_tools.audio import save_audio
-from audio_tools.errors import AudioToolsError, FFmpegError
+from audio_tools.errors import FFmpegError, OutputWriteError
 from audio_tools.workspace import Workspace, atomic_output
 
 DISK = "3m"
@@ -89,7 +89,6 @@ def spy_on_encoder(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ends
 
 
-@pytest.mark.xfail(strict=True, reason="finding 05: a short write on a full disk is published as success")
 @pytest.mark.parametrize(("short_by", "ffmpeg_end"), [(48 * 1024, "exit 0"), (300 * 1024, "failed")])
 def test_text_to_music_on_a_full_disk_fails_clearly(
     small_disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, short_by: int, ffmpeg_end: str
@@ -109,21 +108,19 @@ def test_text_to_music_on_a_full_disk_fails_clearly(
     assert leftovers(small_disk) == []
 
 
-@pytest.mark.xfail(strict=True, reason="finding 05: no full-disk error; a short write is published")
 def test_room_for_the_encoder_but_not_for_the_workspace_copy(small_disk: Path, tmp_path: Path) -> None:
     size = music_file_size(tmp_path)
     leave_free(small_disk, size + 96 * 1024)
     workspace = Workspace(small_disk / "ws")
     samples = np.zeros(round(MUSIC_S * MUSIC_RATE), dtype=np.float32)
-    with pytest.raises(AudioToolsError, match=FULL_DISK):
+    with pytest.raises(OutputWriteError, match=FULL_DISK):
         save_audio(samples, MUSIC_RATE, workspace.new_output(".wav", stem="music"), settings=workspace.settings)
     assert leftovers(small_disk) == []
 
 
-@pytest.mark.xfail(strict=True, reason="finding 05: a full disk raises a bare OSError and leaves a partial file")
 def test_text_written_to_a_full_disk_fails_clearly(small_disk: Path) -> None:
     target = small_disk / "ws" / "transcript.txt"
-    with pytest.raises(AudioToolsError, match=FULL_DISK), atomic_output(target) as tmp:
+    with pytest.raises(OutputWriteError, match=FULL_DISK), atomic_output(target) as tmp:
         tmp.write_bytes(b"words " * 1_000_000)  # 6 MB on a 3 MB disk
     assert os.listdir(small_disk / "ws") == []
     assert leftovers(small_disk) == []
