@@ -117,9 +117,9 @@ def check_written(path: Path, expected_s: float, name: str, *, settings: Setting
     """
     tolerance = LOSSLESS_TOLERANCE_S if path.suffix.lower() in LOSSLESS_SUFFIXES else LOSSY_TOLERANCE_S
     limit = expected_s + tolerance + 1.0  # a longer file is refused without decoding all of it
+    args = [*PROGRESS_ARGS, *input_args(path), "-map", "0:a:0", "-t", f"{limit:.3f}", "-f", "null", "pipe:1"]
     try:
-        done = run_ffmpeg([*PROGRESS_ARGS, *input_args(path), "-map", "0:a:0", "-t", f"{limit:.3f}", "-f", "null", "-"],
-                          timeout=settings.ffmpeg_timeout_s)
+        done = run_ffmpeg(args, timeout=settings.ffmpeg_timeout_s)
     except FFmpegError as e:
         raise write_failed(name, "what was written does not decode") from e
     decoded = progress_seconds(done.stdout)
