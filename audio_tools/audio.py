@@ -32,7 +32,7 @@ from audio_tools.ffmpeg import (
     raw_input_args,
     run_ffmpeg,
 )
-from audio_tools.outputs import OUTPUT_FORMATS, encoder_args
+from audio_tools.outputs import OUTPUT_FORMATS, PROGRESS_ARGS, check_written, encoder_args, progress_seconds
 from audio_tools.paths import check_local_path, existing_file
 from audio_tools.workspace import atomic_output
 
@@ -269,6 +269,7 @@ def save_audio(
     Raises:
         InvalidInputError: unknown suffix, bad sample rate or samples.
         OutputExistsError: the file exists and ``overwrite`` is false.
+        OutputWriteError: the disk is full or the write failed; nothing was saved.
     """
     settings = settings if settings is not None else Settings.from_env()
     target = check_local_path(path).absolute()
@@ -290,6 +291,7 @@ def save_audio(
             input=np.clip(data, -1.0, 1.0).tobytes(),
             timeout=settings.ffmpeg_timeout_s,
         )
+        check_written(tmp, data.shape[0] / rate, target.name, settings=settings)
     return target
 
 
@@ -308,6 +310,7 @@ def convert(
         InvalidAudioError: ``src`` is not audio.
         InvalidInputError: unknown suffix, ``sr`` or ``channels`` out of range.
         OutputExistsError: ``dst`` exists and ``overwrite`` is false.
+        OutputWriteError: the disk is full or the write failed; nothing was saved.
     """
     settings = settings if settings is not None else Settings.from_env()
     info = probe(src, settings=settings)
@@ -322,10 +325,11 @@ def convert(
             raise InvalidInputError(msg)
         shape += [*DOWNMIX_ARGS, "-ac", str(int(channels))]
     with atomic_output(target, overwrite=overwrite) as tmp:
-        run_ffmpeg(
-            [*input_args(info.path), "-map", "0:a:0", "-vn", *shape, *encoder, f"file:{tmp}"],
+        done = run_ffmpeg(
+            [*PROGRESS_ARGS, *input_args(info.path), "-map", "0:a:0", "-vn", *shape, *encoder, f"file:{tmp}"],
             timeout=settings.ffmpeg_timeout_s,
         )
+        check_written(tmp, progress_seconds(done.stdout), target.name, settings=settings)
     return target
 
 

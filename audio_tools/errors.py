@@ -7,6 +7,7 @@
      ├── InvalidInputError           a bad argument: empty text, duration out of range, unknown voice
      ├── PathNotAllowedError         a path outside the workspace, a URL, an ffmpeg protocol, a playlist
      ├── OutputExistsError           the output already exists and would be overwritten
+     ├── OutputWriteError            the output could not be written completely: a full disk, a failed write
      ├── InputTooLargeError          over the size, duration or length caps
      ├── BackendUnavailableError     a backend that is not installed, configured or has no weights
      ├── BackendError                a backend that was available but failed while working
@@ -29,6 +30,7 @@ __all__ = [
     "InvalidInputError",
     "OperationCancelledError",
     "OutputExistsError",
+    "OutputWriteError",
     "PathNotAllowedError",
 ]
 
@@ -51,6 +53,10 @@ class PathNotAllowedError(AudioToolsError):
 
 class OutputExistsError(AudioToolsError):
     """Writing would replace an existing file."""
+
+
+class OutputWriteError(AudioToolsError):
+    """An output could not be written completely (a full disk, a failed write); nothing was saved."""
 
 
 class InputTooLargeError(AudioToolsError):

@@ -44,7 +44,7 @@ from audio_tools.ffmpeg import compile_graph, graph_input, run_ffmpeg
 from audio_tools.metrics import ebur128_summary, integrated_loudness, loudness
 from audio_tools.mix_options import MAX_RATE, MixOptions
 from audio_tools.numbers import decibels_to_gain, filter_number
-from audio_tools.outputs import check_output_path, encoder_args
+from audio_tools.outputs import LOSSLESS_SUFFIXES, check_output_path, check_written, encoder_args
 from audio_tools.results import AudioFile
 from audio_tools.workspace import atomic_output
 
@@ -70,7 +70,6 @@ VOICE_BAND_SPLIT = "300 4000"  # Hz: acrossover's bands are below, between and a
 OVERSAMPLE_LOW_RATES = 4  # the limiter runs at this multiple of rates under HIGH_RATE...
 OVERSAMPLE_HIGH_RATES = 2  # ... and at this one from HIGH_RATE up (the result is measured anyway)
 HIGH_RATE = 32000
-LOSSLESS_SUFFIXES = frozenset({".wav", ".flac"})
 LIMITER_ATTACK_MS = 5
 LIMITER_RELEASE_MS = 50
 LIMITER_MARGIN_DB = 0.3  # under the true-peak ceiling, for the resampling back down...
@@ -172,6 +171,7 @@ def mix_speech_over_music(
         InvalidAudioError: an input that is not audio, or is silent.
         InputTooLargeError: an input, or the mix, over the configured caps.
         OutputExistsError: ``out`` exists and ``overwrite`` is false.
+        OutputWriteError: the disk is full or the write failed; nothing was saved.
         PathNotAllowedError: a URL, protocol or playlist given as a path.
         FFmpegError: ffmpeg failed.
         OperationCancelledError: ``cancel`` was set.
@@ -208,6 +208,7 @@ def mix_speech_over_music(
                     ceiling -= 2 * overshoot + 0.1
                 else:
                     master_gain += loudness_error
+        check_written(partial, plan.total_samples / plan.rate, target.name, settings=settings)
     return MixResult(
         path=target,
         duration_s=plan.total_samples / plan.rate,

@@ -6,10 +6,15 @@ published. Everything else there (a user's own files, links, folders) is reporte
 skipped and left alone, as is anything elsewhere. Hidden writes in progress of a generated
 name (see :func:`audio_tools.workspace.atomic_output`; names no person writes) are removed
 only once they are stale: a crash left them.
+
+The folder is opened once, without following links (:func:`audio_tools.workspace.open_outputs`),
+and listed, read and unlinked through that descriptor: ``outputs/`` swapped for a link to
+another folder meanwhile cannot redirect a deletion.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -18,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio_tools import output_log
-from audio_tools.errors import InvalidInputError, PathNotAllowedError
-from audio_tools.workspace import GENERATED_NAME, Workspace, partial_name
+from audio_tools.errors import InvalidInputError
+from audio_tools.workspace import GENERATED_NAME, Workspace, open_outputs, partial_name
 
 __all__ = ["STALE_PARTIAL_S", "CleanReport", "clean_outputs", "parse_age", "parse_size"]
 
@@ -48,7 +53,7 @@ class CleanReport:
 
 @dataclass(frozen=True)
 class _Entry:
-    path: Path
+    name: str
     mtime: float
     size: int
     partial: bool
@@ -81,40 +86,42 @@ def clean_outputs(
 
     Raises:
         InvalidInputError: a negative age, size or grace.
-        PathNotAllowedError: ``outputs`` is a link or points outside the workspace.
+        PathNotAllowedError: ``outputs`` is a link or not a folder.
     """
     for name, value in (("older_than_s", older_than_s), ("max_total_bytes", max_total_bytes),
                         ("grace_s", grace_s)):
         if value is not None and value < 0:
             msg = f"{name} must not be negative, got {value!r}. Give an age or size of 0 or more."
             raise InvalidInputError(msg)
-    folder = workspace.outputs
-    if not folder.is_dir():
+    if not os.path.lexists(workspace.outputs):  # nothing to clean; and cleaning creates no folder
         return CleanReport([], [])
-    if folder.is_symlink() or not workspace.contains(folder):
-        msg = f"{folder} is a link or points outside the workspace; remove that link before cleaning."
-        raise PathNotAllowedError(msg)
     clock = time.time() if now is None else now
-    ours = output_log.read(folder)
-    entries, skipped = _entries(folder, ours)
-    entries.sort(key=lambda e: e.mtime)
-    doomed = [e for e in entries if e.partial and clock - e.mtime > STALE_PARTIAL_S]
-    kept = [e for e in entries if not e.partial]
-    if older_than_s is not None:
-        doomed += [e for e in kept if clock - e.mtime > max(older_than_s, grace_s)]
-        kept = [e for e in kept if e not in doomed]
-    if max_total_bytes is not None:
-        total = sum(e.size for e in kept)
-        for entry in kept:  # oldest first
-            if total <= max_total_bytes or clock - entry.mtime < grace_s:
-                break
-            doomed.append(entry)
-            total -= entry.size
-    if not dry_run:
-        for entry in doomed:
-            entry.path.unlink(missing_ok=True)
-        output_log.forget(folder, [e.path.name for e in doomed if not e.partial])
-    return CleanReport([e.path for e in sorted(doomed, key=lambda e: e.mtime)], sorted(skipped))
+    folder = open_outputs(workspace.root)
+    try:
+        entries, skipped = _entries(folder, output_log.read(folder))
+        entries.sort(key=lambda e: e.mtime)
+        doomed = [e for e in entries if e.partial and clock - e.mtime > STALE_PARTIAL_S]
+        kept = [e for e in entries if not e.partial]
+        if older_than_s is not None:
+            doomed += [e for e in kept if clock - e.mtime > max(older_than_s, grace_s)]
+            kept = [e for e in kept if e not in doomed]
+        if max_total_bytes is not None:
+            total = sum(e.size for e in kept)
+            for entry in kept:  # oldest first
+                if total <= max_total_bytes or clock - entry.mtime < grace_s:
+                    break
+                doomed.append(entry)
+                total -= entry.size
+        if not dry_run:
+            for entry in doomed:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.name, dir_fd=folder)
+            output_log.forget(folder, [e.name for e in doomed if not e.partial])
+    finally:
+        os.close(folder)
+    shown = workspace.outputs
+    return CleanReport([shown / e.name for e in sorted(doomed, key=lambda e: e.mtime)],
+                       sorted(shown / name for name in skipped))
 
 
 def parse_age(text: str) -> float:
@@ -144,8 +151,8 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * SIZE_UNITS[match.group(2)])
 
 
-def _entries(folder: Path, ours: dict[str, float]) -> tuple[list[_Entry], list[Path]]:
-    """The files of ``folder`` this project wrote (or is writing), and the paths of everything else."""
+def _entries(folder: int, ours: dict[str, float]) -> tuple[list[_Entry], list[str]]:
+    """The files of ``folder`` this project wrote (or is writing), and the names of everything else."""
     found, skipped = [], []
     with os.scandir(folder) as listing:
         for item in listing:
@@ -158,7 +165,7 @@ def _entries(folder: Path, ours: dict[str, float]) -> tuple[list[_Entry], list[P
             final = partial_name(item.name)
             mine = GENERATED_NAME.match(final) is not None if final else item.name in ours
             if stat.S_ISREG(info.st_mode) and mine:
-                found.append(_Entry(Path(item.path), info.st_mtime, info.st_size, final is not None))
+                found.append(_Entry(item.name, info.st_mtime, info.st_size, final is not None))
             else:
-                skipped.append(Path(item.path))
+                skipped.append(item.name)
     return found, skipped

@@ -79,7 +79,7 @@ def test_every_ffmpeg_spawn_is_a_safe_argument_list(
     paths = [save_audio(samples, SAMPLE_RATE, workspace.root / f"tone.{fmt}", settings=settings)
              for fmt in ("wav", "mp3", "ogg", "flac", "m4a")]
     after_save = len(spawns)
-    assert after_save == 5
+    assert after_save == 5 * 2  # encode, then decode what was written before publishing it
 
     path = paths[0]
     assert load_audio(path, settings=settings).size == SAMPLE_RATE
@@ -88,8 +88,8 @@ def test_every_ffmpeg_spawn_is_a_safe_argument_list(
     assert probe(paths[1], settings=settings).codec == "mp3"
     convert(speech_wav, workspace.root / "speech.ogg", sr=8000, channels=1, settings=settings)
     after_all = len(spawns)
-    # two loads + stream: probe and decode each; probe; convert: probe and encode
-    assert after_all - after_save == 3 * 2 + 1 + 2
+    # two loads + stream: probe and decode each; probe; convert: probe, encode and check
+    assert after_all - after_save == 3 * 2 + 1 + 3
 
     assert len(popen_calls) == len(spawns)
     for args, how in popen_calls:
@@ -102,7 +102,7 @@ def test_every_ffmpeg_spawn_is_a_safe_argument_list(
         assert spawn.args[:2] != ["/bin/sh", "-c"], spawn
         _check_ffmpeg_command(spawn.args)
     programs = [Path(s.args[0]).name for s in spawns]
-    assert programs.count("ffprobe") == 5 and programs.count("ffmpeg") == 5 + 4
+    assert programs.count("ffprobe") == 5 and programs.count("ffmpeg") == 5 * 2 + 4 + 1
 
 
 def test_refused_inputs_spawn_nothing(workspace: Workspace, spawns: list[Any]) -> None:

@@ -15,7 +15,7 @@ from audio_tools import output_log
 from audio_tools.agents.cli.clean import clean_command
 from audio_tools.agents.cli.main import _main as main_callback
 from audio_tools.errors import InvalidInputError, PathNotAllowedError
-from audio_tools.retention import STALE_PARTIAL_S, clean_outputs, parse_age, parse_size
+from audio_tools.retention import STALE_PARTIAL_S, CleanReport, clean_outputs, parse_age, parse_size
 from audio_tools.tools.base import RETENTION_GRACE_S
 from audio_tools.workspace import Workspace
 
@@ -196,3 +196,8 @@ def test_toolkit_cleans_after_each_write(tmp_path: Path) -> None:
     assert made.exists()
     assert not stale.exists()  # by age
     assert not big.exists()  # by size
+
+
+def test_cleaning_creates_no_outputs_folder(workspace: Workspace) -> None:
+    assert clean_outputs(workspace, older_than_s=0) == CleanReport([], [])
+    assert not workspace.outputs.exists()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 import pytest
 
+from audio_tools import output_log
 from audio_tools.config import Settings
-from audio_tools.errors import AudioToolsError, InvalidInputError, OutputExistsError, PathNotAllowedError
+from audio_tools.errors import (
+    AudioToolsError,
+    FFmpegError,
+    InvalidInputError,
+    OutputExistsError,
+    OutputWriteError,
+    PathNotAllowedError,
+)
 from audio_tools.workspace import Workspace, atomic_output
 
 
@@ -73,7 +82,9 @@ def test_temp_dir_is_private_and_removed(workspace: Workspace) -> None:
 def test_atomic_output_moves_into_place(tmp_path: Path) -> None:
     target = tmp_path / "out.wav"
     with atomic_output(target) as tmp:
-        assert tmp.parent == tmp_path and tmp != target
+        # made in a private folder, named like the target, so nothing else can reach it by path
+        assert tmp.name == target.name and tmp != target
+        assert oct(tmp.parent.stat().st_mode & 0o777) == oct(0o700)
         tmp.write_bytes(b"data")
         assert not target.exists()  # readers never see a half-written file
     assert target.read_bytes() == b"data"
@@ -112,3 +123,39 @@ def test_atomic_output_cleans_up_on_failure(tmp_path: Path) -> None:
 def test_atomic_output_needs_the_folder(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="does not exist"), atomic_output(tmp_path / "no" / "out.wav"):
         pass
+
+
+def test_a_generated_name_is_published_in_outputs_and_recorded(workspace: Workspace) -> None:
+    target = workspace.new_output(".txt", stem="notes")
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(b"data")
+    assert target.read_bytes() == b"data"
+    assert set(output_log.read(workspace.outputs)) == {target.name}
+    mine = workspace.outputs / "mine.txt"  # a name the caller chose: written, never recorded
+    with atomic_output(mine) as tmp:
+        tmp.write_bytes(b"data")
+    assert mine.read_bytes() == b"data"
+    assert set(output_log.read(workspace.outputs)) == {target.name}
+
+
+def test_a_generated_name_never_follows_outputs_swapped_for_a_link(workspace: Workspace, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = workspace.new_output(".txt")
+    workspace.outputs.rename(workspace.root / "moved")
+    workspace.outputs.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(PathNotAllowedError, match="link"), atomic_output(target) as tmp:
+        tmp.write_bytes(b"data")
+    assert os.listdir(elsewhere) == []
+
+
+def test_a_full_disk_inside_the_block_is_a_clear_error(tmp_path: Path) -> None:
+    target = tmp_path / "out.wav"
+    with pytest.raises(OutputWriteError, match=r"disk is full.*Free some space"), atomic_output(target):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    stderr = f"av_interleaved_write_frame(): {os.strerror(errno.ENOSPC)}"
+    with pytest.raises(OutputWriteError, match="ffmpeg: No space left"), atomic_output(target):
+        raise FFmpegError("ffmpeg failed (exit 1)", stderr)
+    with pytest.raises(FFmpegError), atomic_output(target):  # other ffmpeg failures stay what they are
+        raise FFmpegError("ffmpeg failed (exit 1)", "Invalid data found when processing input")
+    assert os.listdir(tmp_path) == []
