@@ -11,6 +11,7 @@ variables below (an empty value counts as unset); keyword arguments win over the
 | max_duration_s           | AUDIO_TOOLS_MAX_DURATION_S                             | 4 h                      |
 | max_text_chars           | AUDIO_TOOLS_MAX_TEXT_CHARS                             | 100,000                  |
 | max_music_s              | AUDIO_TOOLS_MAX_MUSIC_S                                | 300                      |
+| max_output_s             | AUDIO_TOOLS_MAX_OUTPUT_S                               | 2 h                      |
 | ffmpeg_timeout_s         | AUDIO_TOOLS_FFMPEG_TIMEOUT_S                           | 3600                     |
 | stt / tts / music        | AUDIO_TOOLS_STT / _TTS / _MUSIC                        | auto                     |
 | device                   | AUDIO_TOOLS_DEVICE                                     | auto (cuda when present) |
@@ -47,7 +48,7 @@ ENV_PREFIX = "AUDIO_TOOLS_"
 
 Device = Literal["auto", "cpu", "cuda"]
 POSITIVE_SETTINGS = (
-    "max_input_bytes", "max_duration_s", "max_text_chars", "max_music_s", "ffmpeg_timeout_s",
+    "max_input_bytes", "max_duration_s", "max_text_chars", "max_music_s", "max_output_s", "ffmpeg_timeout_s",
     "openai_max_upload_bytes",
 )
 # The mapping Settings() reads: os.environ, or the one given to Settings.from_env for this call.
@@ -68,7 +69,10 @@ class Settings(BaseSettings):
         max_input_bytes: largest input file accepted.
         max_duration_s: longest input audio accepted.
         max_text_chars: longest text accepted for speech synthesis.
-        max_music_s: longest music a single request may generate.
+        max_music_s: longest music a single request may generate (model time is costly).
+        max_output_s: longest audio anything may generate: speech (stopped as soon as it passes),
+            music (a request must be within both this and ``max_music_s``), a mix or a story
+            (intro + speech + outro).
         ffmpeg_timeout_s: wall-clock limit of one ffmpeg run.
         stt: default speech-to-text backend spec (``family[:model]``).
         tts: default text-to-speech backend spec.
@@ -94,6 +98,7 @@ class Settings(BaseSettings):
     max_duration_s: float = Field(4 * 3600.0, strict=True, validation_alias=_alias("max_duration_s"))
     max_text_chars: int = Field(100_000, strict=True, validation_alias=_alias("max_text_chars"))
     max_music_s: float = Field(300.0, strict=True, validation_alias=_alias("max_music_s"))
+    max_output_s: float = Field(2 * 3600.0, strict=True, validation_alias=_alias("max_output_s"))
     ffmpeg_timeout_s: float = Field(3600.0, strict=True, validation_alias=_alias("ffmpeg_timeout_s"))
     stt: str = Field("auto", validation_alias=_alias("stt"))
     tts: str = Field("auto", validation_alias=_alias("tts"))

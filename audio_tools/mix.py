@@ -44,6 +44,7 @@ from audio_tools.ffmpeg import compile_graph, graph_input, run_ffmpeg
 from audio_tools.metrics import ebur128_summary, integrated_loudness, loudness
 from audio_tools.mix_options import MAX_RATE, MixOptions
 from audio_tools.numbers import decibels_to_gain, filter_number
+from audio_tools.output_cap import check_output_length
 from audio_tools.outputs import LOSSLESS_SUFFIXES, check_output_path, check_written, encoder_args
 from audio_tools.results import AudioFile
 from audio_tools.workspace import atomic_output
@@ -246,6 +247,8 @@ def _plan(
         msg = (f"The mix would last {total / 60:.1f} min, over the {settings.max_duration_s / 60:.0f} min limit. "
                f"Shorten the speech, intro or outro, or raise AUDIO_TOOLS_MAX_DURATION_S.")
         raise InputTooLargeError(msg)
+    check_output_length(total, settings.max_output_s, what="The mix (intro + speech + outro)",
+                        advice="Shorten the speech, intro or outro")
     if 2 * options.fade_s > total:
         msg = (f"Fades of {options.fade_s:g} s in and out do not fit in a {total:.2f} s mix. "
                f"Give fade_s at most {total / 2:.2f}.")

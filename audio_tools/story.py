@@ -1,8 +1,9 @@
 """A story read aloud over generated music: text-to-speech, text-to-music, then the mix.
 
-The voice is synthesised first, because its length decides how much music is needed
-(intro + speech + outro). Music longer than ``settings.max_music_s`` is not generated: the
-mix loops what was generated instead.
+The voice is synthesised first (joined on disk, in a private folder), because its length
+decides how much music is needed (intro + speech + outro); a story longer than
+``settings.max_output_s`` is refused before any music is made. Music longer than
+``settings.max_music_s`` is not generated: the mix loops what was generated instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from audio_tools.audio import save_audio
 from audio_tools.config import Settings
 from audio_tools.mix import MixOptions, MixResult, mix_speech_over_music
 from audio_tools.numbers import checked_number
+from audio_tools.output_cap import check_output_length
 from audio_tools.outputs import output_path
 from audio_tools.results import AudioFile
 
@@ -104,7 +106,7 @@ def synthesize_story(
         OperationCancelledError: ``cancel`` was set.
     """
     from audio_tools.music import checked_prompt, generate_music
-    from audio_tools.tts import synthesize
+    from audio_tools.tts import synthesize_speech
 
     settings = settings if settings is not None else Settings.from_env()
     options = MixOptions(music_gain_db=music_gain_db, duck_db=duck_db, intro_s=intro_s, outro_s=outro_s,
@@ -113,14 +115,15 @@ def synthesize_story(
     if duration_s is not None:
         checked_number("duration_s", duration_s, MIN_MUSIC_S, settings.max_music_s, unit=" s")
     target = output_path(out, format=format, stem="story", overwrite=overwrite, settings=settings)
-    speech = synthesize(text, voice=voice, backend=tts, settings=settings, cancel=cancel)
-    needed = options.intro_s + speech.duration_s + options.outro_s
-    length = duration_s if duration_s is not None else max(MIN_MUSIC_S, min(needed, settings.max_music_s))
-    bed = generate_music(music_prompt, length, backend=music, seed=seed, cancel=cancel, settings=settings)
     with tempfile.TemporaryDirectory(prefix="audio_tools-story-") as tmp:
-        voice_path = save_audio(speech.samples, speech.sample_rate, Path(tmp) / "speech.wav", settings=settings)
+        speech = synthesize_speech(text, voice, tts, path=Path(tmp) / "speech.wav", settings=settings, cancel=cancel)
+        needed = options.intro_s + speech.duration_s + options.outro_s
+        check_output_length(needed, settings.max_output_s, what="The story (intro + speech + outro)",
+                            advice="Give shorter text or a shorter intro or outro")
+        length = duration_s if duration_s is not None else max(MIN_MUSIC_S, min(needed, settings.max_music_s))
+        bed = generate_music(music_prompt, length, backend=music, seed=seed, cancel=cancel, settings=settings)
         music_path = save_audio(bed.samples, bed.sample_rate, Path(tmp) / "music.wav", settings=settings)
-        mixed = mix_speech_over_music(voice_path, music_path, target, **asdict(options),
+        mixed = mix_speech_over_music(speech.path, music_path, target, **asdict(options),
                                       overwrite=overwrite, cancel=cancel, settings=settings)
     return StoryResult(
         path=mixed.path,

@@ -32,6 +32,7 @@ from audio_tools.config import Settings
 from audio_tools.errors import BackendError, InputTooLargeError, InvalidInputError, OperationCancelledError
 from audio_tools.music.auto import choose
 from audio_tools.music.base import Music, MusicBackend, sample_count
+from audio_tools.output_cap import check_output_length
 from audio_tools.registry import BackendRegistry, BackendSpec
 from audio_tools.results import AudioFile, Progress
 from audio_tools.text_input import checked_text
@@ -95,7 +96,8 @@ def generate_music(
 
     Raises:
         InvalidInputError: empty prompt, duration not a positive number, bad seed or spec.
-        InputTooLargeError: duration over ``settings.max_music_s`` or prompt over ``max_text_chars``.
+        InputTooLargeError: duration over ``settings.max_music_s`` or ``max_output_s``, or prompt over
+            ``max_text_chars``.
         BackendUnavailableError: the backend cannot run here (missing package or weights).
         BackendError: the backend failed while generating.
         OperationCancelledError: ``cancel`` was set.
@@ -199,6 +201,8 @@ def _check_request(prompt: str, duration_s: float, seed: int | None, settings: S
         msg = (f"{duration_s:g} s of music is over the limit of {settings.max_music_s:g} s. Ask for less "
                f"(loop it in the mix) or raise AUDIO_TOOLS_MAX_MUSIC_S.")
         raise InputTooLargeError(msg)
+    check_output_length(duration_s, settings.max_output_s, what="The music asked for",
+                        advice="Ask for less (loop it in the mix)")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
         msg = f"The seed must be an integer from 0 to {MAX_SEED}, got {seed!r}."
         raise InvalidInputError(msg)

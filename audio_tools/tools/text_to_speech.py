@@ -7,10 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from audio_tools.audio import save_audio
 from audio_tools.tools.base import AudioTool, tool_errors
 from audio_tools.tools.inputs import AudioFormat, TextToSpeechInput
-from audio_tools.tts import Speech, asynthesize, synthesize
+from audio_tools.tts import SpeechFile, asynthesize_speech, synthesize_speech
 
 __all__ = ["TextToSpeechTool"]
 
@@ -18,8 +17,10 @@ __all__ = ["TextToSpeechTool"]
 class TextToSpeechTool(AudioTool):
     """Speak text into an audio file with the workspace's text-to-speech backend.
 
-    The async path is natively async for the OpenAI backend (concurrent requests, no thread
-    held while waiting) and runs offline engines in a worker thread.
+    Speech is joined on disk as it is spoken (memory holds one chunk) and stops once past the
+    settings' ``max_output_s``. The async path is natively async for the OpenAI backend
+    (concurrent requests, no thread held while waiting) and runs offline engines in a worker
+    thread.
     """
 
     name: str = "text_to_speech"
@@ -31,17 +32,17 @@ class TextToSpeechTool(AudioTool):
     backend: str | None = Field(default=None, description="Backend spec; the settings' ``tts`` when None.")
 
     def _execute(self, text: str, voice: str | None = None, format: AudioFormat = "wav") -> tuple[str, dict[str, Any]]:
-        speech = synthesize(text, voice=voice, backend=self.backend, settings=self.settings)
-        return self._save(speech, format)
+        target = self.workspace.new_output(f".{format}", stem="speech")
+        spoken = synthesize_speech(text, voice, self.backend, path=target, settings=self.settings)
+        return self._result(spoken)
 
     async def _arun(
         self, text: str, voice: str | None = None, format: AudioFormat = "wav"
     ) -> tuple[str, dict[str, Any]]:
         with tool_errors(self.name):
-            speech = await asynthesize(text, voice=voice, backend=self.backend, settings=self.settings)
-            return await asyncio.to_thread(self._save, speech, format)
+            target = self.workspace.new_output(f".{format}", stem="speech")
+            spoken = await asynthesize_speech(text, voice, self.backend, path=target, settings=self.settings)
+            return await asyncio.to_thread(self._result, spoken)
 
-    def _save(self, speech: Speech, format: AudioFormat) -> tuple[str, dict[str, Any]]:
-        target = self.workspace.new_output(f".{format}", stem="speech")
-        path = save_audio(speech.samples, speech.sample_rate, target, settings=self.settings)
-        return self.output_result(path, speech.backend, "Speech", voice=speech.voice)
+    def _result(self, spoken: SpeechFile) -> tuple[str, dict[str, Any]]:
+        return self.output_result(spoken.path, spoken.backend, "Speech", voice=spoken.voice)

@@ -11,7 +11,9 @@ Backends (``--tts`` specs)::
     auto                                       openai when configured, else offline
 
 Text longer than a backend takes at once is split at sentence boundaries (then clauses,
-then words) and the pieces' audio is joined with short pauses and click-free edges.
+then words) and the pieces' audio is joined with short pauses and click-free edges. Speech
+is stopped as soon as it passes ``settings.max_output_s``; speech written to a file is
+joined on disk as it is spoken, so memory holds one chunk whatever the text's length.
 """
 
 from __future__ import annotations
@@ -19,13 +21,12 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from audio_tools.audio import save_audio
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, OperationCancelledError
 from audio_tools.outputs import output_path
@@ -34,12 +35,14 @@ from audio_tools.results import AudioFile, Progress
 from audio_tools.text_input import checked_text
 from audio_tools.tts.auto import choose
 from audio_tools.tts.base import AsyncTTSBackend, TTSBackend
-from audio_tools.tts.join import join_chunks
+from audio_tools.tts.join import Joiner, join_chunks
+from audio_tools.tts.take import DiskTake, disk_take
 from audio_tools.tts.text_split import split_text
 
 __all__ = [
     "TTS_BACKENDS",
     "Speech",
+    "SpeechFile",
     "TTSBackend",
     "asynthesize",
     "asynthesize_speech",
@@ -48,6 +51,10 @@ __all__ = [
     "synthesize_speech",
 ]
 
+
+# Requests an async backend is asked for at once (OpenAI sends them concurrently); their
+# audio is written before the next window, which bounds memory and the overshoot past the cap.
+ASYNC_WINDOW = 4
 
 
 def _openai(spec: BackendSpec, settings: Settings) -> TTSBackend:
@@ -122,6 +129,23 @@ class Speech:
         return len(self.samples) / self.sample_rate
 
 
+@dataclass(frozen=True)
+class SpeechFile(AudioFile):
+    """Speech written to a file.
+
+    Attributes:
+        path: the file written.
+        duration_s: its length.
+        sample_rate: its sample rate.
+        backend: the spec of the backend that spoke.
+        voice: the voice used.
+        chunks: how many pieces the text was spoken in.
+    """
+
+    voice: str
+    chunks: int
+
+
 def select_backend(
     backend: str | None = None,
     voice: str | None = None,
@@ -154,7 +178,9 @@ def synthesize(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> Speech:
-    """Speak ``text`` of any length (up to ``settings.max_text_chars``).
+    """Speak ``text`` of any length (up to ``settings.max_text_chars``) into samples in memory.
+
+    To write a file, :func:`synthesize_speech` holds only one chunk in memory at a time.
 
     Args:
         text: what to say.
@@ -167,22 +193,17 @@ def synthesize(
 
     Raises:
         InvalidInputError: empty text, unknown backend or voice.
-        InputTooLargeError: the text is longer than ``settings.max_text_chars``.
+        InputTooLargeError: the text is longer than ``settings.max_text_chars``, or its speech
+            passed ``settings.max_output_s`` (speaking stops at the chunk that passed it).
         BackendUnavailableError: the backend cannot run here.
         BackendError: the backend failed.
         OperationCancelledError: ``cancel`` was set.
     """
     settings = settings if settings is not None else Settings.from_env()
     tts, chosen, chunks = _prepare(text, voice, backend, language, settings)
-    parts = []
-    for chunk in chunks:
-        if cancel is not None and cancel.is_set():
-            msg = "Speech synthesis was cancelled; nothing was produced."
-            raise OperationCancelledError(msg)
-        parts.append(tts.synthesize_chunk(chunk, chosen))
-        if progress is not None:
-            progress(len(parts), len(chunks))
-    return _speech(tts, chosen, parts)
+    samples = join_chunks(_spoken(tts, chosen, chunks, progress, cancel), tts.sample_rate,
+                          max_s=settings.max_output_s)
+    return _speech(tts, chosen, samples, len(chunks))
 
 
 async def asynthesize(
@@ -199,11 +220,15 @@ async def asynthesize(
     """
     settings = settings if settings is not None else Settings.from_env()
     tts, chosen, chunks = await asyncio.to_thread(_prepare, text, voice, backend, language, settings)
-    if isinstance(tts, AsyncTTSBackend):
-        parts = await tts.asynthesize_chunks(chunks, chosen)
-    else:
-        parts = await asyncio.to_thread(lambda: [tts.synthesize_chunk(chunk, chosen) for chunk in chunks])
-    return _speech(tts, chosen, parts)
+    if not isinstance(tts, AsyncTTSBackend):
+        samples = await asyncio.to_thread(join_chunks, _spoken(tts, chosen, chunks, None, None), tts.sample_rate,
+                                          max_s=settings.max_output_s)
+        return _speech(tts, chosen, samples, len(chunks))
+    pieces: list[np.ndarray] = []
+    joiner = Joiner(tts.sample_rate, pieces.append, max_s=settings.max_output_s)
+    async for part in _aspoken(tts, chosen, chunks):
+        joiner.add(part)
+    return _speech(tts, chosen, np.concatenate(pieces) if pieces else np.zeros(0, np.float32), len(chunks))
 
 
 def synthesize_speech(
@@ -218,8 +243,8 @@ def synthesize_speech(
     settings: Settings | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-) -> AudioFile:
-    """Speak ``text`` into an audio file.
+) -> SpeechFile:
+    """Speak ``text`` into an audio file, joined on disk as it is spoken.
 
     Args:
         text: what to say.
@@ -235,7 +260,7 @@ def synthesize_speech(
         cancel: when set, synthesis stops before the next chunk.
 
     Returns:
-        The file written (its absolute path, length, rate and the backend that spoke).
+        The file written (its absolute path, length, rate, the backend and voice that spoke).
 
     Raises:
         OutputExistsError: ``path`` exists and ``overwrite`` is false.
@@ -243,9 +268,8 @@ def synthesize_speech(
     """
     settings = settings if settings is not None else Settings.from_env()
     target = output_path(path, format=format, stem="speech", overwrite=overwrite, settings=settings)
-    speech = synthesize(text, voice=voice, backend=backend, language=language, settings=settings,
-                        progress=progress, cancel=cancel)
-    return _saved(speech, target, overwrite, settings)
+    tts, chosen, chunks = _prepare(text, voice, backend, language, settings)
+    return _spoken_to_file(tts, chosen, chunks, target, overwrite, settings, progress, cancel)
 
 
 async def asynthesize_speech(
@@ -258,12 +282,22 @@ async def asynthesize_speech(
     format: str = "wav",
     overwrite: bool = False,
     settings: Settings | None = None,
-) -> AudioFile:
-    """:func:`synthesize_speech` for async code (see :func:`asynthesize`)."""
+) -> SpeechFile:
+    """:func:`synthesize_speech` for async code: natively async for OpenAI, a worker thread otherwise.
+
+    OpenAI requests go out :data:`ASYNC_WINDOW` at a time and each window's audio is
+    written before the next is asked for, so memory holds one window and speaking stops
+    within a window of the chunk that passed ``settings.max_output_s``.
+    """
     settings = settings if settings is not None else Settings.from_env()
     target = output_path(path, format=format, stem="speech", overwrite=overwrite, settings=settings)
-    speech = await asynthesize(text, voice=voice, backend=backend, language=language, settings=settings)
-    return await asyncio.to_thread(_saved, speech, target, overwrite, settings)
+    tts, chosen, chunks = await asyncio.to_thread(_prepare, text, voice, backend, language, settings)
+    if not isinstance(tts, AsyncTTSBackend):
+        return await asyncio.to_thread(_spoken_to_file, tts, chosen, chunks, target, overwrite, settings)
+    with disk_take(tts.sample_rate, settings) as take:
+        async for part in _aspoken(tts, chosen, chunks):
+            await asyncio.to_thread(take.add, part)
+        return await asyncio.to_thread(_saved, take, tts, chosen, target, overwrite, settings)
 
 
 def _prepare(
@@ -275,14 +309,50 @@ def _prepare(
     return tts, chosen, split_text(clean, tts.max_chars)
 
 
-def _saved(speech: Speech, target: Path, overwrite: bool, settings: Settings) -> AudioFile:
-    path = save_audio(speech.samples, speech.sample_rate, target, overwrite=overwrite, settings=settings)
-    return AudioFile(path, speech.duration_s, speech.sample_rate, speech.backend)
+def _spoken(
+    tts: TTSBackend, voice: str, chunks: Sequence[str], progress: Progress | None, cancel: threading.Event | None
+) -> Iterator[np.ndarray]:
+    """Each chunk's audio, spoken when the consumer asks for it; progress once it was taken."""
+    for done, chunk in enumerate(chunks, start=1):
+        if cancel is not None and cancel.is_set():
+            msg = "Speech synthesis was cancelled; nothing was produced."
+            raise OperationCancelledError(msg)
+        yield tts.synthesize_chunk(chunk, voice)
+        if progress is not None:
+            progress(done, len(chunks))
 
 
-def _speech(tts: TTSBackend, voice: str, parts: Sequence[np.ndarray]) -> Speech:
-    samples = join_chunks(parts, tts.sample_rate)
+async def _aspoken(tts: AsyncTTSBackend, voice: str, chunks: Sequence[str]) -> AsyncIterator[np.ndarray]:
+    """Each chunk's audio in order, asked for :data:`ASYNC_WINDOW` chunks at a time."""
+    for start in range(0, len(chunks), ASYNC_WINDOW):
+        for part in await tts.asynthesize_chunks(chunks[start:start + ASYNC_WINDOW], voice):
+            yield part
+
+
+def _spoken_to_file(
+    tts: TTSBackend, voice: str, chunks: Sequence[str], target: Path, overwrite: bool, settings: Settings,
+    progress: Progress | None = None, cancel: threading.Event | None = None,
+) -> SpeechFile:
+    with disk_take(tts.sample_rate, settings) as take:
+        for part in _spoken(tts, voice, chunks, progress, cancel):
+            take.add(part)
+        return _saved(take, tts, voice, target, overwrite, settings)
+
+
+def _saved(take: DiskTake, tts: TTSBackend, voice: str, target: Path, overwrite: bool,
+           settings: Settings) -> SpeechFile:
+    if take.samples == 0:
+        raise _no_audio(tts)
+    path = take.save(target, overwrite=overwrite, settings=settings)
+    return SpeechFile(path, take.duration_s, tts.sample_rate, spec_of(tts), voice, take.chunks)
+
+
+def _speech(tts: TTSBackend, voice: str, samples: np.ndarray, chunks: int) -> Speech:
     if samples.size == 0:
-        msg = f"The {tts.name} backend produced no audio for this text. Try other wording or another backend."
-        raise BackendError(msg)
-    return Speech(samples, tts.sample_rate, spec_of(tts), voice, len(parts))
+        raise _no_audio(tts)
+    return Speech(samples, tts.sample_rate, spec_of(tts), voice, chunks)
+
+
+def _no_audio(tts: TTSBackend) -> BackendError:
+    msg = f"The {tts.name} backend produced no audio for this text. Try other wording or another backend."
+    return BackendError(msg)

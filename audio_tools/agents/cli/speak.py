@@ -28,15 +28,11 @@ def speak_command(
     as_json: JsonOption = False,
 ) -> None:
     """Speak TEXT into an audio file; long text is split at sentences and joined seamlessly."""
-    from audio_tools.audio import save_audio
-    from audio_tools.outputs import check_output_path
-    from audio_tools.tts import synthesize
+    from audio_tools.tts import synthesize_speech
 
-    settings = settings_of(ctx)
-    target = check_output_path(output, overwrite=force)
-    speech = synthesize(read_text(text), voice=voice, backend=tts, language=language, settings=settings)
-    path = save_audio(speech.samples, speech.sample_rate, target, overwrite=force, settings=settings)
-    data = {"path": str(path), "duration": round(speech.duration_s, 3), "sample_rate": speech.sample_rate,
+    speech = synthesize_speech(read_text(text), voice, tts, language=language, path=output, overwrite=force,
+                               settings=settings_of(ctx))
+    data = {"path": str(speech.path), "duration": round(speech.duration_s, 3), "sample_rate": speech.sample_rate,
             "backend": speech.backend, "voice": speech.voice, "chunks": speech.chunks}
     emit(data, as_json=as_json,
-         text=f"Wrote {path} ({speech.duration_s:.2f} s, {speech.backend}, voice {speech.voice}).")
+         text=f"Wrote {speech.path} ({speech.duration_s:.2f} s, {speech.backend}, voice {speech.voice}).")
