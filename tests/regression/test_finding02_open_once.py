@@ -116,7 +116,6 @@ def inside_transcript(tool: BaseTool, path: str) -> str:
     return str(text)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 02: inputs are checked, then reopened by path")
 def test_a_file_flipped_to_an_outside_symlink_is_never_transcribed(arena: dict[str, Any],
                                                                     recordings: dict[str, bytes]) -> None:
     root, outside, stt = arena["root"], arena["outside"], arena["tools"]["speech_to_text"]
@@ -133,7 +132,6 @@ def test_a_file_flipped_to_an_outside_symlink_is_never_transcribed(arena: dict[s
     assert all("outside the workspace" in e for e in errors), errors
 
 
-@pytest.mark.xfail(strict=True, reason="finding 02: a symlinked parent folder is followed at every reopen")
 def test_a_folder_flipped_to_an_outside_symlink_is_never_transcribed(arena: dict[str, Any]) -> None:
     root, outside, stt = arena["root"], arena["outside"], arena["tools"]["speech_to_text"]
     real, away = root / "real", root / "real.away"
@@ -157,7 +155,6 @@ def test_a_folder_flipped_to_an_outside_symlink_is_never_transcribed(arena: dict
     assert all("outside the workspace" in e or "No such file" in e for e in errors), errors
 
 
-@pytest.mark.xfail(strict=True, reason="finding 02: a FIFO swapped in after the check holds ffprobe until its timeout")
 def test_a_fifo_swapped_in_never_stalls_a_call(arena: dict[str, Any], recordings: dict[str, bytes],
                                                tmp_path: Path) -> None:
     root, stt = arena["root"], arena["tools"]["speech_to_text"]
@@ -195,7 +192,6 @@ def private_or_descriptor(path: str) -> bool:
     return path.startswith("/dev/fd/") or Path(path).is_relative_to(tempfile.gettempdir())
 
 
-@pytest.mark.xfail(strict=True, reason="finding 02: every ffmpeg run reopens the workspace path")
 @pytest.mark.parametrize("entry", ["speech_to_text", "mix_speech_with_music", "cli transcribe", "cli mix"])
 def test_no_reader_reopens_the_path_after_the_open(entry: str, arena: dict[str, Any], tmp_path: Path,
                                                    spawns: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,7 +47,6 @@ def call(tool: BaseTool, args: dict[str, Any]) -> ToolMessage:
     return message
 
 
-@pytest.mark.xfail(strict=True, reason="finding 09: inputs with several links are read")
 @pytest.mark.parametrize(("tool", "args"), [
     ("speech_to_text", {"audio_path": "linked.wav"}),
     ("mix_speech_with_music", {"speech_path": "linked.wav", "music_path": "music.wav"}),
@@ -58,7 +57,6 @@ def test_tools_refuse_hard_links_and_name_the_setting(tool: str, args: dict[str,
     assert "hard link" in str(message.content) and SETTING in str(message.content), message.content
 
 
-@pytest.mark.xfail(strict=True, reason="finding 09: there is no setting for hard links")
 def test_the_setting_allows_them(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SETTING, "1")
     assert Settings(workspace=folder).allow_hardlinks is True  # type: ignore[attr-defined]
@@ -67,7 +65,6 @@ def test_the_setting_allows_them(folder: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "seven" in message.artifact["text"]
 
 
-@pytest.mark.xfail(strict=True, reason="finding 09: inputs with several links are read")
 def test_the_workspace_refuses_them_too(folder: Path) -> None:
     from audio_tools.errors import PathNotAllowedError
 

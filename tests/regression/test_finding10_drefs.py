@@ -40,7 +40,6 @@ def has_pair(options: list[str], pair: list[str]) -> bool:
     return any(options[i:i + 2] == pair for i in range(len(options) - 1))
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: -enable_drefs 0 is never passed")
 def test_every_mov_input_is_opened_with_drefs_off(tmp_path: Path, spawns: list[Any],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     private = tmp_path / "private-tmp"
