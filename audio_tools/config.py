@@ -25,6 +25,7 @@ variables below (an empty value counts as unset); keyword arguments win over the
 | openai_base_url          | AUDIO_TOOLS_OPENAI_BASE_URL, else OPENAI_BASE_URL      | the OpenAI API           |
 | openai_max_upload_bytes  | AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES                    | 25 MB                    |
 | hf_offline               | AUDIO_TOOLS_HF_OFFLINE, else HF_HUB_OFFLINE            | false                    |
+| allow_hardlinks          | AUDIO_TOOLS_ALLOW_HARDLINKS                            | false                    |
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class Settings(BaseSettings):
         openai_base_url: an OpenAI-compatible server instead of the OpenAI API.
         openai_max_upload_bytes: largest file sent to the transcription API in one request.
         hf_offline: never try the Hugging Face hub (as ``HF_HUB_OFFLINE=1``).
+        allow_hardlinks: let tools read workspace files that have more than one hard link
+            (backups made with ``cp -al``, deduplicated folders); off, since such a link may
+            lead to a file outside the workspace.
     """
 
     model_config = SettingsConfigDict(frozen=True, validate_by_name=True, extra="forbid")
@@ -115,6 +119,7 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, validation_alias=_alias("openai_base_url", "OPENAI_BASE_URL"))
     openai_max_upload_bytes: int = Field(25_000_000, strict=True, validation_alias=_alias("openai_max_upload_bytes"))
     hf_offline: bool = Field(False, strict=True, validation_alias=_alias("hf_offline", "HF_HUB_OFFLINE"))
+    allow_hardlinks: bool = Field(False, strict=True, validation_alias=_alias("allow_hardlinks"))
 
     def __init__(self, **values: Any) -> None:
         try:

@@ -3,7 +3,11 @@
 Every call is an argument list (never a shell), starts with ``-nostdin``, has a timeout, and
 reads files only through :func:`input_args`: the ``file`` protocol alone, an absolute
 ``file:`` path, and a whitelist of audio/video container formats, so that a playlist or a
-concat script renamed ``x.wav`` cannot make ffmpeg open other files or the network.
+concat script renamed ``x.wav`` cannot make ffmpeg open other files or the network. MOV/MP4
+external data references stay off explicitly (``-enable_drefs 0``): on every ffprobe run, and
+on every ffmpeg input read with the MOV demuxer (the others refuse the option as unknown, so
+ffmpeg is told the demuxer ffprobe found). Inputs opened once (:mod:`audio_tools.safe_open`)
+are read as ``/dev/fd/N``, their descriptor passed with ``pass_fds``.
 Graphs may be built with ffmpeg-python and turned into arguments by :func:`compile_graph`;
 ffmpeg-python's own ``run`` is never used (it sets no timeout and no ``-nostdin``).
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +45,10 @@ INPUT_FORMATS = (
     "wv,ape,tta,mpc,dsf,voc,gsm,alaw,mulaw,xwma,mpeg,dts,truehd,mlp"
 )
 STDERR_TAIL_CHARS = 2000
+MOV_DEMUXER = "mov"
+DREFS_OFF = ["-enable_drefs", "0"]
+# ffprobe's warning when it guessed a length from the bitrate (an MP3 without a Xing header)
+ESTIMATED_DURATION = "Estimating duration from bitrate"
 
 
 def ffmpeg_binary(name: str = "ffmpeg") -> str:
@@ -56,18 +65,22 @@ def ffmpeg_binary(name: str = "ffmpeg") -> str:
     return found
 
 
-def input_args(path: str | Path) -> list[str]:
+def input_args(path: str | Path, demuxer: str | None = None) -> list[str]:
     """Arguments that open one local file as an input, and nothing else.
 
     Args:
-        path: an existing local file; it is made absolute and prefixed with ``file:``.
+        path: an existing local file (or ``/dev/fd/N``); it is made absolute and prefixed
+            with ``file:``.
+        demuxer: the container ffprobe found (its ``format_name``, e.g. ``mov,mp4,m4a``):
+            the input is read with that demuxer, and with ``-enable_drefs 0`` when it is MOV.
     """
     absolute = Path(path).absolute()
-    return [
-        "-protocol_whitelist", "file",
-        "-format_whitelist", INPUT_FORMATS,
-        "-i", f"file:{absolute}",
-    ]
+    args = ["-protocol_whitelist", "file", "-format_whitelist", INPUT_FORMATS]
+    allowed = INPUT_FORMATS.split(",")
+    name = next((n for n in (demuxer or "").split(",") if n in allowed), None)
+    if name is not None:
+        args += ["-f", name, *(DREFS_OFF if name == MOV_DEMUXER else [])]
+    return [*args, "-i", f"file:{absolute}"]
 
 
 def raw_input_args(sample_rate: int, channels: int) -> list[str]:
@@ -85,6 +98,7 @@ def run_ffmpeg(
     input: bytes | None = None,
     timeout: float | None = None,
     loglevel: str = "error",
+    pass_fds: Sequence[int] = (),
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg with ``args`` and return the finished process (stdout and stderr as bytes).
 
@@ -94,12 +108,13 @@ def run_ffmpeg(
         timeout: seconds before ffmpeg is killed; :data:`DEFAULT_TIMEOUT_S` when omitted.
         loglevel: ffmpeg's ``-loglevel``; filters that report on stderr (``ebur128``,
             ``astats``) need ``info``.
+        pass_fds: descriptors ffmpeg inherits, for inputs read as ``/dev/fd/N``.
 
     Raises:
         FFmpegError: ffmpeg is missing, timed out or exited non-zero; the message and
             ``stderr`` attribute carry what it printed.
     """
-    return _run(ffmpeg_command(args, loglevel=loglevel), input=input, timeout=timeout)
+    return _run(ffmpeg_command(args, loglevel=loglevel), input=input, timeout=timeout, pass_fds=pass_fds)
 
 
 def ffmpeg_command(args: list[str], *, loglevel: str = "error") -> list[str]:
@@ -114,26 +129,42 @@ def ffmpeg_command(args: list[str], *, loglevel: str = "error") -> list[str]:
     return [ffmpeg_binary(), "-nostdin", "-hide_banner", "-loglevel", loglevel, *args]
 
 
-def probe_json(path: str | Path, *, timeout: float | None = None) -> dict[str, Any]:
+def probe_json(
+    path: str | Path,
+    *,
+    timeout: float | None = None,
+    pass_fds: Sequence[int] = (),
+    name: str | None = None,
+) -> dict[str, Any]:
     """ffprobe's description of one local file's container and streams.
+
+    Besides ffprobe's ``format`` and ``streams``, ``estimated_duration`` says whether ffprobe
+    only guessed the length from the bitrate (then no decode can be bounded by it).
+
+    Args:
+        path: the file (or ``/dev/fd/N``).
+        timeout: seconds before ffprobe is stopped.
+        pass_fds: descriptors ffprobe inherits, for a ``/dev/fd/N`` path.
+        name: the file's name in messages; the path's when omitted.
 
     Raises:
         InvalidAudioError: ffprobe cannot read it as a whitelisted audio/video format.
     """
+    *options, _, source = input_args(path)  # ffprobe takes its input without -i
     command = [
-        ffmpeg_binary("ffprobe"), "-hide_banner", "-loglevel", "error",
+        ffmpeg_binary("ffprobe"), "-hide_banner", "-loglevel", "warning",
         "-show_entries", "format=format_name,duration,size:stream=codec_type,codec_name,"
                          "sample_rate,channels,duration",
-        "-of", "json", *input_args(path),
+        "-of", "json", *options, *DREFS_OFF, source,
     ]
-    command.remove("-i")  # ffprobe takes its input without -i
     try:
-        done = _run(command, input=None, timeout=timeout)
+        done = _run(command, input=None, timeout=timeout, pass_fds=pass_fds)
     except FFmpegError as e:
-        msg = (f"{Path(path).name} is not audio that can be decoded ({_first_line(e.stderr)}). "
+        msg = (f"{name or Path(path).name} is not audio that can be decoded ({_first_line(e.stderr)}). "
                f"Give a WAV, MP3, FLAC, OGG, M4A or another common audio file.")
         raise InvalidAudioError(msg) from e
     data: dict[str, Any] = json.loads(done.stdout or b"{}")
+    data["estimated_duration"] = ESTIMATED_DURATION in done.stderr.decode(errors="replace")
     return data
 
 
@@ -161,7 +192,9 @@ def compile_graph(stream: Any) -> list[str]:
     return args[1:]
 
 
-def _run(command: list[str], *, input: bytes | None, timeout: float | None) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    command: list[str], *, input: bytes | None, timeout: float | None, pass_fds: Sequence[int] = ()
+) -> subprocess.CompletedProcess[bytes]:
     limit = DEFAULT_TIMEOUT_S if timeout is None else timeout
     try:
         done = subprocess.run(  # noqa: S603 - an argument list built here, no shell
@@ -172,6 +205,7 @@ def _run(command: list[str], *, input: bytes | None, timeout: float | None) -> s
             timeout=limit,
             check=False,
             shell=False,
+            pass_fds=tuple(pass_fds),
         )
     except subprocess.TimeoutExpired as e:
         stderr = (e.stderr or b"").decode(errors="replace")[-STDERR_TAIL_CHARS:]

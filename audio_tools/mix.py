@@ -23,6 +23,7 @@ number placed in them is range-checked and formatted here, and no caller text en
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -31,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from audio_tools.aio import in_thread
-from audio_tools.audio import AudioInfo, probe
 from audio_tools.config import Settings
+from audio_tools.decode import AudioInfo
 from audio_tools.errors import (
     FFmpegError,
     InputTooLargeError,
@@ -46,13 +47,16 @@ from audio_tools.mix_options import MAX_RATE, MixOptions
 from audio_tools.numbers import decibels_to_gain, filter_number
 from audio_tools.output_cap import check_output_length
 from audio_tools.outputs import LOSSLESS_SUFFIXES, check_output_path, check_written, encoder_args
+from audio_tools.private_copy import Decoded, decoded_copy
 from audio_tools.results import AudioFile
+from audio_tools.safe_open import OpenedFile
 from audio_tools.workspace import atomic_output
 
 __all__ = ["MIX_BACKEND", "MixOptions", "MixResult", "amix_speech_over_music", "check_output_path",
            "mix_speech_over_music"]
 
 MIX_BACKEND = "ffmpeg"
+Source = str | os.PathLike[str] | OpenedFile  # an input: a path, or a file opened once
 
 AUTO_RATE_RANGE = (16000, 48000)  # the working rate follows the inputs within this range
 SILENCE_LUFS = -69.0  # ebur128 reports -70 when every block is under its absolute gate
@@ -132,8 +136,8 @@ class _Plan:
 
 
 def mix_speech_over_music(
-    speech: str | os.PathLike[str],
-    music: str | os.PathLike[str],
+    speech: Source,
+    music: Source,
     out: str | os.PathLike[str],
     *,
     music_gain_db: float = MixOptions.music_gain_db,
@@ -153,8 +157,10 @@ def mix_speech_over_music(
 
     Args:
         speech: the voice, any audio file ffmpeg reads (mono is expected; more channels are
-            mixed down).
+            mixed down), or such a file opened once
+            (:meth:`~audio_tools.workspace.Workspace.open_input`).
         music: the bed; looped when shorter than intro + speech + outro, trimmed when longer.
+            Each input is read once, into a private copy that the mix reads.
         out: the file to write; its suffix picks the format (wav, flac, mp3, ogg, m4a).
         music_gain_db, duck_db, voice_band_duck_db, intro_s, outro_s, fade_s, target_lufs,
             true_peak_db, sample_rate: the mix's options; each one's default, range and
@@ -169,7 +175,8 @@ def mix_speech_over_music(
     Raises:
         InvalidInputError: a number out of range (or NaN), an unknown output format, a
             missing input file, fades longer than the whole mix.
-        InvalidAudioError: an input that is not audio, or is silent.
+        InvalidAudioError: an input that is not audio, is silent, or decodes longer than its
+            header says.
         InputTooLargeError: an input, or the mix, over the configured caps.
         OutputExistsError: ``out`` exists and ``overwrite`` is false.
         OutputWriteError: the disk is full or the write failed; nothing was saved.
@@ -189,8 +196,11 @@ def mix_speech_over_music(
                          true_peak_db=true_peak_db, sample_rate=sample_rate)
     target = check_output_path(out, overwrite=overwrite)
     encoder = _encoder_options(target)
-    with atomic_output(target, overwrite=overwrite) as partial:
-        plan = _plan(speech, music, options, settings)
+    with atomic_output(target, overwrite=overwrite) as partial, contextlib.ExitStack() as inputs:
+        # each input is read once, into a private copy that every later run reads
+        voice = inputs.enter_context(decoded_copy(speech, settings, max_channels=2))
+        bed = inputs.enter_context(decoded_copy(music, settings, max_channels=2))
+        plan = _plan(voice, bed, options, settings)
         with tempfile.TemporaryDirectory(prefix="audio_tools-mix-") as tmp:
             premix = Path(tmp) / "premix.wav"
             checkpoint()
@@ -227,22 +237,15 @@ def mix_speech_over_music(
     )
 
 
-async def amix_speech_over_music(speech: str | os.PathLike[str], music: str | os.PathLike[str],
-                                 out: str | os.PathLike[str], **options: Any) -> MixResult:
+async def amix_speech_over_music(speech: Source, music: Source, out: str | os.PathLike[str],
+                                 **options: Any) -> MixResult:
     """:func:`mix_speech_over_music` for async code: a worker thread, stopped when the task is cancelled."""
     return await in_thread(mix_speech_over_music, speech, music, out, **options)
 
 
-def _plan(
-    speech: str | os.PathLike[str],
-    music: str | os.PathLike[str],
-    options: MixOptions,
-    settings: Settings,
-) -> _Plan:
-    """Probe and measure the inputs; check that the mix can be made from them."""
-    voice = probe(speech, settings=settings)
-    bed = probe(music, settings=settings)
-    total = options.intro_s + voice.duration + options.outro_s
+def _plan(voice: Decoded, bed: Decoded, options: MixOptions, settings: Settings) -> _Plan:
+    """Measure the inputs' private copies; check that the mix can be made from them."""
+    total = options.intro_s + voice.copy.duration + options.outro_s
     if total > settings.max_duration_s:
         msg = (f"The mix would last {total / 60:.1f} min, over the {settings.max_duration_s / 60:.0f} min limit. "
                f"Shorten the speech, intro or outro, or raise AUDIO_TOOLS_MAX_DURATION_S.")
@@ -258,35 +261,36 @@ def _plan(
     rate = options.sample_rate
     if rate is None:
         low, high = AUTO_RATE_RANGE
-        rate = min(max(voice.sample_rate, bed.sample_rate, low), high)
+        rate = min(max(voice.copy.sample_rate, bed.copy.sample_rate, low), high)
     return _Plan(
         options=options,
-        speech=voice,
-        music=bed,
+        speech=voice.copy,
+        music=bed.copy,
         rate=rate,
-        channels=1 if bed.channels == 1 else 2,
+        channels=1 if bed.copy.channels == 1 else 2,
         speech_gain_db=options.target_lufs - speech_lufs,
         music_gain_db=options.target_lufs + options.music_gain_db - music_lufs,
     )
 
 
-def _audible_loudness(info: AudioInfo, role: str, settings: Settings) -> float:
+def _audible_loudness(decoded: Decoded, role: str, settings: Settings) -> float:
     """The integrated loudness of a whole input, which must decode and be audible.
 
     Raises:
         InvalidAudioError: it has no samples, does not decode to the end, or is silent.
     """
+    info, name = decoded.copy, decoded.source.path.name
     if not (info.duration > 0 and info.channels > 0 and info.sample_rate > 0):
-        msg = (f"The {role} file {info.path.name} holds no decodable audio ({info.codec}, {info.channels} "
+        msg = (f"The {role} file {name} holds no decodable audio ({decoded.source.codec}, {info.channels} "
                f"channels, {info.duration:g} s). Give a valid audio file.")
         raise InvalidAudioError(msg)
     try:
         lufs = integrated_loudness(info.path, settings=settings)
     except FFmpegError as e:
-        msg = f"The {role} file {info.path.name} could not be decoded: {e} Give a valid audio file."
+        msg = f"The {role} file {name} could not be decoded: {e} Give a valid audio file."
         raise InvalidAudioError(msg) from e
     if not lufs > SILENCE_LUFS:
-        msg = (f"The {role} file {info.path.name} is silent (or shorter than the 0.4 s loudness "
+        msg = (f"The {role} file {name} is silent (or shorter than the 0.4 s loudness "
                f"meters need), so it cannot be levelled. Give audible {role}.")
         raise InvalidAudioError(msg)
     return lufs

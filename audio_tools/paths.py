@@ -3,17 +3,19 @@
 A path may never be a URL or an ffmpeg protocol (``http:``, ``concat:``, ``subfile:``), a
 playlist, an option-like name (``-i.wav``) or contain a NUL byte. The CLI, driven by a
 person, accepts any other local path; tools go further through :mod:`audio_tools.workspace`.
+Inputs are then opened once by :mod:`audio_tools.safe_open`.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 from audio_tools.errors import InvalidInputError, OutputExistsError, PathNotAllowedError
 
-__all__ = ["PLAYLIST_SUFFIXES", "check_local_path", "check_output_file", "existing_file", "refuse_playlist_content"]
+__all__ = ["PLAYLIST_SUFFIXES", "check_local_path", "check_output_file", "existing_file", "refuse_playlist"]
 
 PLAYLIST_SUFFIXES = frozenset({".m3u", ".m3u8", ".pls", ".xspf", ".asx", ".wpl", ".ffconcat", ".sdp"})
 PLAYLIST_MAGIC = (b"#EXTM3U", b"ffconcat", b"[playlist]", b"<?xml", b"<asx", b"v=0")
@@ -76,39 +78,49 @@ def check_output_file(path: str | os.PathLike[str], *, overwrite: bool = False) 
 def existing_file(path: Path) -> Path:
     """``path`` resolved, which must be an existing regular file that is not a playlist.
 
+    For files this package wrote (outputs to measure); inputs are opened once with
+    :mod:`audio_tools.safe_open` and read through what was opened.
+
     Raises:
-        InvalidInputError: no such file, or it is a directory.
+        InvalidInputError: no such file, or not a regular file.
         PathNotAllowedError: its content is a playlist or a concat script.
     """
     try:
         resolved = path.resolve(strict=True)
+        fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError) as e:
         msg = f"No such file: {path}. Check the name (list the folder to see what is there)."
         raise InvalidInputError(msg) from e
     except (OSError, RuntimeError) as e:
         msg = f"Cannot open {path}: {e}."
         raise InvalidInputError(msg) from e
-    if not resolved.is_file():
-        msg = f"{path} is not a regular file. Give an audio file."
-        raise InvalidInputError(msg)
-    refuse_playlist_content(resolved)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            msg = f"{path} is not a regular file. Give an audio file."
+            raise InvalidInputError(msg)
+        refuse_playlist(fd, resolved.name)
+    finally:
+        os.close(fd)
     return resolved
 
 
-def refuse_playlist_content(path: Path) -> None:
-    """Refuse a file whose first bytes say it is a playlist, whatever its name.
+def refuse_playlist(fd: int, name: str) -> None:
+    """Refuse an open file whose first bytes say it is a playlist, whatever its name.
+
+    Args:
+        fd: the open file (read with ``pread``: its position does not move).
+        name: its name, for the message.
 
     Raises:
         PathNotAllowedError: it starts like an M3U/HLS, PLS, ASX, SDP or ffconcat file.
         InvalidInputError: it cannot be read.
     """
     try:
-        with path.open("rb") as f:
-            head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        head = os.pread(fd, 64, 0).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     except OSError as e:
-        msg = f"Cannot read {path}: {e.strerror or e}. Check its permissions."
+        msg = f"Cannot read {name}: {e.strerror or e}. Check its permissions."
         raise InvalidInputError(msg) from e
     if any(head.startswith(magic.lower()) for magic in PLAYLIST_MAGIC):
-        msg = (f"{path.name!r} is a playlist or script, not audio (whatever its name says). "
+        msg = (f"{name!r} is a playlist or script, not audio (whatever its name says). "
                f"Give the audio file itself.")
         raise PathNotAllowedError(msg)

@@ -1,6 +1,7 @@
 """The workspace: the one directory tree a tool may read from and write to.
 
-Inputs are resolved (symlinks followed) and must stay under the root. Outputs get fresh
+Inputs are opened once, walking from the root (symlinks followed only while they stay under
+it), and read through what was opened (:mod:`audio_tools.safe_open`). Outputs get fresh
 unique names under ``root/outputs/``. Whatever names a file in progress by its path (ffmpeg,
 meters, checks) works in a private folder; the finished file is then copied and linked into
 place through a descriptor of its folder, so a reader never sees half a file, nothing
@@ -31,7 +32,7 @@ from audio_tools.errors import (
     OutputWriteError,
     PathNotAllowedError,
 )
-from audio_tools.paths import check_local_path, existing_file
+from audio_tools.safe_open import OpenedFile, open_beneath
 
 __all__ = [
     "GENERATED_NAME",
@@ -90,26 +91,33 @@ class Workspace:
         """Whether the resolved ``path`` lies under the root."""
         return path.resolve().is_relative_to(self.root)
 
-    def resolve_input(self, path: str | os.PathLike[str]) -> Path:
-        """An existing file inside the workspace, resolved.
+    def open_input(self, path: str | os.PathLike[str]) -> OpenedFile:
+        """Open an existing file inside the workspace, once; read it through what is returned.
 
-        Relative paths are taken from the root; absolute ones must point inside it.
+        Relative paths are taken from the root; absolute ones must point inside it. The caller
+        closes it (it is a context manager).
 
         Raises:
             PathNotAllowedError: outside the root (``..``, absolute elsewhere, a symlink
-                escaping), a URL or protocol, a playlist, a NUL byte, a leading ``-``.
-            InvalidInputError: there is no such file.
+                escaping), a URL or protocol, a playlist, a NUL byte, a leading ``-``, or more
+                than one hard link while ``allow_hardlinks`` is off.
+            InvalidInputError: there is no such file, or it is not a regular file.
+            InvalidAudioError: it is empty.
+            InputTooLargeError: over ``max_input_bytes``.
         """
-        candidate = check_local_path(path)
-        if ".." in candidate.parts:
-            msg = f"{os.fspath(path)!r} contains '..'; give a path inside the workspace {self.root}."
-            raise PathNotAllowedError(msg)
-        full = candidate if candidate.is_absolute() else self.root / candidate
-        if not full.resolve().is_relative_to(self.root):
-            msg = (f"{os.fspath(path)!r} is outside the workspace {self.root} (symlinks are followed). "
-                   f"Copy the file into the workspace and give its relative path.")
-            raise PathNotAllowedError(msg)
-        return existing_file(full)
+        return open_beneath(self.root, path, self.settings)
+
+    def resolve_input(self, path: str | os.PathLike[str]) -> Path:
+        """The real path of an existing file inside the workspace, checked as :meth:`open_input` does.
+
+        For showing or recording a path: reading the file by this path later can meet another
+        file, if the tree changes meanwhile; read what :meth:`open_input` returns instead.
+
+        Raises:
+            what :meth:`open_input` raises.
+        """
+        with self.open_input(path) as opened:
+            return opened.path
 
     def new_output(self, suffix: str = ".wav", stem: str = "audio") -> Path:
         """A fresh, unused path under ``outputs/`` (the file itself is not created).

@@ -22,11 +22,13 @@ import threading
 from typing import Any
 
 from audio_tools.aio import in_thread
-from audio_tools.audio import AudioSource, local_file, probe
 from audio_tools.config import Settings
+from audio_tools.decode import AudioSource
 from audio_tools.errors import InvalidInputError
+from audio_tools.private_copy import byte_copy
 from audio_tools.registry import BackendRegistry, BackendSpec
 from audio_tools.results import Progress
+from audio_tools.safe_open import OpenedFile
 from audio_tools.stt.auto import choose
 from audio_tools.stt.base import STTBackend, STTRequest, Task
 from audio_tools.transcript import Transcript
@@ -86,8 +88,10 @@ def transcribe(
     """Transcribe a recording into timestamped segments.
 
     Args:
-        source: a local audio file (any format ffmpeg reads), or its raw bytes. Paths are
-            used as given; confining them to a workspace is the caller's job.
+        source: a local audio file (any format ffmpeg reads), an opened one
+            (:meth:`~audio_tools.workspace.Workspace.open_input`), or its raw bytes. Paths are
+            used as given; confining them to a workspace is the caller's job. It is opened once
+            and copied into a private folder, and the backend reads the copy.
         backend: a backend spec; ``settings.stt`` (default ``auto``) when omitted.
         language: the spoken language as an ISO 639-1 code (``en``, ``de``); None lets the
             backend decide (pocketsphinx: English).
@@ -102,7 +106,7 @@ def transcribe(
         The transcript; its ``backend`` and ``model`` say what ran.
 
     Raises:
-        InvalidAudioError: empty, corrupt or not audio.
+        InvalidAudioError: empty, corrupt or not audio, or it decodes longer than its header says.
         InputTooLargeError: over the size or duration caps.
         InvalidInputError: an unknown backend, task or language for the backend.
         BackendUnavailableError: the backend cannot run here (the message says how to fix it).
@@ -115,14 +119,16 @@ def transcribe(
         raise InvalidInputError(msg)
     if language is not None and not language.strip():
         language = None
-    name = "<bytes>" if isinstance(source, bytes | bytearray) else os.fspath(source)
+    if isinstance(source, bytes | bytearray):
+        name = "<bytes>"
+    else:
+        name = source.name if isinstance(source, OpenedFile) else os.fspath(source)
     request = STTRequest(source=name, settings=settings, language=language, task=task,
                          hotwords=hotwords.strip() or None if hotwords else None, progress=progress, cancel=cancel)
-    with local_file(source, settings) as path:
-        info = probe(path, settings=settings)  # bad audio is refused before a model loads
+    with byte_copy(source, settings) as copy:  # bad audio is refused before a model loads
         stt = STT_BACKENDS.get(backend or settings.stt, settings)
         request.check_cancelled()
-        return stt.transcribe(info, request)
+        return stt.transcribe(copy, request)
 
 
 async def atranscribe(source: AudioSource, **options: Any) -> Transcript:

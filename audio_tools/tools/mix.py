@@ -34,11 +34,10 @@ class MixSpeechWithMusicTool(AudioTool):
         music_gain_db: float = MixOptions.music_gain_db,
         format: AudioFormat = "wav",
     ) -> tuple[str, dict[str, Any]]:
-        speech = self.workspace.resolve_input(speech_path)
-        music = self.workspace.resolve_input(music_path)
-        target = self.workspace.new_output(f".{format}", stem="mix")
-        result = mix_speech_over_music(speech, music, target, intro_s=intro_s, outro_s=outro_s, duck_db=duck_db,
-                                       music_gain_db=music_gain_db, settings=self.settings)
+        with self.workspace.open_input(speech_path) as speech, self.workspace.open_input(music_path) as music:
+            target = self.workspace.new_output(f".{format}", stem="mix")
+            result = mix_speech_over_music(speech, music, target, intro_s=intro_s, outro_s=outro_s, duck_db=duck_db,
+                                           music_gain_db=music_gain_db, settings=self.settings)
         return self.output_result(
             result.path, result.backend, "Mix",
             speech_start_s=round(result.speech_start_s, 3), speech_end_s=round(result.speech_end_s, 3),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
 from audio_tools.audio import decode_base64, probe
+from audio_tools.safe_open import OpenedFile, open_local
 from audio_tools.stt import transcribe
 from audio_tools.tools.base import AudioTool
 from audio_tools.tools.inputs import SpeechToTextInput
@@ -49,29 +50,31 @@ class SpeechToTextTool(AudioTool):
         cancel: threading.Event | None = None,
     ) -> tuple[str, dict[str, Any]]:
         if audio_path is not None:
-            return self._transcribe(self.workspace.resolve_input(audio_path), language, timestamps, cancel)
+            with self.workspace.open_input(audio_path) as opened:
+                return self._transcribe(opened, language, timestamps, cancel)
         data = decode_base64(audio_base64 or "", settings=self.settings)
         with self.workspace.temp_dir() as tmp:
             path = tmp / "base64_audio"
             path.write_bytes(data)
-            return self._transcribe(path, language, timestamps, cancel, from_base64=True)
+            with open_local(path, self.settings) as opened:
+                return self._transcribe(opened, language, timestamps, cancel, from_base64=True)
 
     def _transcribe(
-        self, path: Path, language: str | None, timestamps: bool, cancel: threading.Event | None,
+        self, opened: OpenedFile, language: str | None, timestamps: bool, cancel: threading.Event | None,
         from_base64: bool = False,
     ) -> tuple[str, dict[str, Any]]:
-        info = probe(path, settings=self.settings)
-        transcript = transcribe(path, backend=self.backend, language=language, cancel=cancel,
+        info = probe(opened, settings=self.settings)
+        transcript = transcribe(opened, backend=self.backend, language=language, cancel=cancel,
                                 settings=self.settings)
-        # transcribe() names the file as given (an absolute path); the identity kept is workspace-relative.
-        relative = None if from_base64 else self.relative(path)
+        # transcribe() names the file by its name; the identity kept is workspace-relative.
+        relative = None if from_base64 else self.relative(opened.path)
         transcript = dataclasses.replace(
             transcript,
             source=relative or BASE64_SOURCE,
             display_name=PurePosixPath(relative).name if relative else BASE64_DISPLAY_NAME,
         )
         artifact = {
-            "path": None if from_base64 else str(path),
+            "path": None if from_base64 else str(opened.path),
             "relative_path": relative,
             "duration_s": round(info.duration, 3),
             "sample_rate": info.sample_rate,
