@@ -64,12 +64,10 @@ def growth(spec: str, path: Path, base_url: str = "") -> dict[str, float]:
     return result
 
 
-@pytest.mark.xfail(strict=True, reason="finding 04: a pending utterance pins the whole file in the pocketsphinx path")
 def test_pocketsphinx_memory_does_not_grow_with_the_silence(tone_then_silence: Path) -> None:
     assert growth("pocketsphinx", tone_then_silence)["growth_mb"] < MAX_GROWTH_MB
 
 
-@pytest.mark.xfail(strict=True, reason="finding 04: the openai backend decodes the whole file to cut its parts")
 def test_openai_parts_are_cut_from_a_stream(tone_then_silence: Path) -> None:
     with OpenAIServer(api_key="sk-test") as server:
         # an untimed model: its parts are kept short, so even a small file is cut
