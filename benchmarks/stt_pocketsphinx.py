@@ -37,9 +37,10 @@ CHILD = """
 import json, sys, time
 from audio_tools.config import Settings
 from audio_tools.stt import STT_BACKENDS, transcribe
-STT_BACKENDS.get("pocketsphinx", Settings.from_env())
+backend = STT_BACKENDS.get("pocketsphinx", Settings.from_env())
 started = time.perf_counter()
 transcript = transcribe(sys.argv[1], backend="pocketsphinx")
+backend.close()  # waits for the worker processes, so that their CPU time is counted
 print(json.dumps({"wall_s": time.perf_counter() - started, "duration_s": transcript.duration_s,
                   "segments": len(transcript.segments), "words": len(transcript.text.split())}))
 """

@@ -8,15 +8,19 @@ how far its peak resident memory rose above what it held once the backend was lo
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers.openai_server import OpenAIServer
 
+from audio_tools.audio import AudioBlock
 from audio_tools.ffmpeg import ffmpeg_binary
+from audio_tools.stt.split import quiet_cuts, quiet_parts
 
 SILENCE_MIN = 20
 # 20 min of 16 kHz audio is 38 MB as 16-bit samples and 77 MB as float32: holding the whole
@@ -72,3 +76,13 @@ def test_openai_parts_are_cut_from_a_stream(tone_then_silence: Path) -> None:
     with OpenAIServer(api_key="sk-test") as server:
         # an untimed model: its parts are kept short, so even a small file is cut
         assert growth("openai:gpt-4o-transcribe", tone_then_silence, server.base_url)["growth_mb"] < MAX_GROWTH_MB
+
+
+def test_parts_cut_from_a_stream_are_the_parts_of_the_whole() -> None:
+    sr, rng = 1000, np.random.default_rng(4)
+    audio = (rng.standard_normal(sr * 200) * np.repeat(rng.uniform(0.01, 1.0, 400), sr // 2)).astype(np.float32)
+    blocks = (AudioBlock(i / sr, audio[i:i + 7 * sr]) for i in range(0, audio.size, 7 * sr))
+    parts = list(quiet_parts(blocks, sr, 20.0))
+    bounds = [0, *quiet_cuts(audio, sr, 20.0), audio.size]
+    assert [(p.start, p.samples.size) for p in parts] == [(a / sr, b - a) for a, b in itertools.pairwise(bounds)]
+    assert np.array_equal(np.concatenate([p.samples for p in parts]), audio)
