@@ -29,7 +29,7 @@ from audio_tools.ffmpeg import ffmpeg_binary
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 CHILD = """
-import json, os, resource, sys, time
+import json, os, sys, time
 from audio_tools.config import Settings
 from audio_tools.stt import STT_BACKENDS, transcribe
 
@@ -43,7 +43,8 @@ with open("/proc/self/statm") as f:
 started = time.perf_counter()
 transcript = transcribe(path, backend=spec, settings=settings)
 wall_s = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+with open("/proc/self/status") as f:  # VmHWM: ru_maxrss would start from the parent's peak
+    peak = 1024 * int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
 print(json.dumps({"wall_s": wall_s, "growth_mb": (peak - loaded) / 2**20, "duration_s": transcript.duration_s}))
 """
 

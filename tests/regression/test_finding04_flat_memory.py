@@ -28,7 +28,7 @@ SILENCE_MIN = 20
 MAX_GROWTH_MB = 40
 
 CHILD = """
-import json, os, resource, sys
+import json, os, sys
 from audio_tools.config import Settings
 from audio_tools.stt import STT_BACKENDS, transcribe
 
@@ -40,7 +40,8 @@ STT_BACKENDS.get(spec, settings)
 with open("/proc/self/statm") as f:
     loaded = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 transcript = transcribe(path, backend=spec, settings=settings)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+with open("/proc/self/status") as f:  # VmHWM: ru_maxrss would start from the parent's peak
+    peak = 1024 * int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
 print(json.dumps({"growth_mb": (peak - loaded) / 2**20, "duration_s": transcript.duration_s,
                   "text": transcript.text}))
 """
