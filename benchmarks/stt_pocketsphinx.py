@@ -35,10 +35,12 @@ from audio_tools.ffmpeg import input_args, run_ffmpeg
 POLL_S = 0.05
 CHILD = """
 import json, sys, time
+from audio_tools.config import Settings
 from audio_tools.stt import STT_BACKENDS, transcribe
-STT_BACKENDS.get("pocketsphinx")
+backend = STT_BACKENDS.get("pocketsphinx", Settings.from_env())
 started = time.perf_counter()
 transcript = transcribe(sys.argv[1], backend="pocketsphinx")
+backend.close()  # waits for the worker processes, so that their CPU time is counted
 print(json.dumps({"wall_s": time.perf_counter() - started, "duration_s": transcript.duration_s,
                   "segments": len(transcript.segments), "words": len(transcript.text.split())}))
 """
@@ -58,10 +60,10 @@ def build_recording(meetings_dir: Path, minutes: float, folder: Path) -> Path:
     return target
 
 
-def measure(path: Path) -> dict[str, float]:
-    """Transcribe ``path`` in a child process; its result plus the peak RSS of its process tree."""
+def run_child(argv: list[str]) -> tuple[str, int, float]:
+    """Run ``argv``; its stdout, the peak RSS of its process tree (bytes) and the CPU seconds it used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     process = psutil.Process(child.pid)
     peak = 0
     while child.poll() is None:
@@ -73,10 +75,15 @@ def measure(path: Path) -> dict[str, float]:
         time.sleep(POLL_S)
     out, _ = child.communicate()
     if child.returncode != 0:
-        msg = f"the transcription child failed (exit {child.returncode})"
+        msg = f"the measured child failed (exit {child.returncode})"
         raise SystemExit(msg)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the child and every process it waited for
-    cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return out, peak, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def measure(path: Path) -> dict[str, float]:
+    """Transcribe ``path`` in a child process; its result plus the peak RSS of its process tree."""
+    out, peak, cpu_s = run_child([sys.executable, "-c", CHILD, str(path)])
     result = json.loads(out)
     return {"audio_min": round(result["duration_s"] / 60, 2), "wall_s": round(result["wall_s"], 1),
             "rtf": round(result["wall_s"] / result["duration_s"], 4), "cpu_s": round(cpu_s, 1),

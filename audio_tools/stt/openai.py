@@ -2,8 +2,8 @@
 
 The client comes from the settings' OpenAI key and base URL (any compatible server), through
 :mod:`audio_tools.openai_service`, which also maps the service's errors. Files over the
-upload limit (setting ``openai_max_upload_bytes``, default 25 MB) are
-cut at their quietest moments into FLAC parts under it, sent a few at a time with retries,
+upload limit (setting ``openai_max_upload_bytes``, default 25 MB) are decoded as a stream and
+cut at their quietest moments into FLAC parts under it (memory bounded by one part), sent a few at a time with retries,
 and the segment times shifted by each part's offset. ``whisper-1`` answers ``verbose_json``
 with segments (and words), which are kept; models without timestamps get one segment per
 part, and their parts are kept short (:data:`UNTIMED_PART_S`) so those times stay useful.
@@ -11,7 +11,6 @@ part, and their parts are kept short (:data:`UNTIMED_PART_S`) so those times sta
 
 from __future__ import annotations
 
-import itertools
 import math
 import tempfile
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -20,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from audio_tools import openai_service
-from audio_tools.audio import SAMPLE_RATE, AudioInfo, load_audio, save_audio
+from audio_tools.audio import SAMPLE_RATE, AudioInfo, save_audio, stream_audio
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, InvalidInputError
 from audio_tools.registry import BackendSpec
 from audio_tools.stt.base import STTRequest
-from audio_tools.stt.split import quiet_cuts
+from audio_tools.stt.split import quiet_parts
 from audio_tools.transcript import Segment, Transcript, Word
 
 __all__ = ["OpenAIBackend", "Part", "make"]
@@ -37,6 +36,7 @@ PCM_BYTES_PER_S = 2 * SAMPLE_RATE  # 16-bit mono: FLAC parts are never larger, p
 SIZE_MARGIN = 0.95
 UNTIMED_PART_S = 30.0
 MAX_CONCURRENCY = 4
+STREAM_BLOCK_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -99,16 +99,18 @@ class OpenAIBackend:
         max_part_s = (self.max_upload_bytes * SIZE_MARGIN - 4096) / PCM_BYTES_PER_S
         if not self.timed:
             max_part_s = min(max_part_s, UNTIMED_PART_S)
-        samples = load_audio(info.path, SAMPLE_RATE, settings=settings)
-        bounds = [0, *quiet_cuts(samples, SAMPLE_RATE, max_part_s), len(samples)]
+        stream = stream_audio(info.path, SAMPLE_RATE, STREAM_BLOCK_S, settings=settings)
         parts = []
-        for i, (start, end) in enumerate(itertools.pairwise(bounds)):
-            path = save_audio(samples[start:end], SAMPLE_RATE, folder / f"part-{i:04d}.flac", settings=settings)
-            if path.stat().st_size > self.max_upload_bytes:
-                msg = (f"Part {i} of {info.path.name} is {path.stat().st_size} bytes, over the "
-                       f"{self.max_upload_bytes}-byte upload limit. Raise AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES.")
-                raise BackendError(msg)
-            parts.append(Part(path, start / SAMPLE_RATE, (end - start) / SAMPLE_RATE))
+        try:
+            for i, part in enumerate(quiet_parts(stream, SAMPLE_RATE, max_part_s)):
+                path = save_audio(part.samples, SAMPLE_RATE, folder / f"part-{i:04d}.flac", settings=settings)
+                if path.stat().st_size > self.max_upload_bytes:
+                    msg = (f"Part {i} of {info.path.name} is {path.stat().st_size} bytes, over the "
+                           f"{self.max_upload_bytes}-byte upload limit. Raise AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES.")
+                    raise BackendError(msg)
+                parts.append(Part(path, part.start, part.samples.size / SAMPLE_RATE))
+        finally:
+            stream.close()
         return parts
 
     def _send_all(self, parts: list[Part], request: STTRequest, total: float) -> list[list[Segment]]:

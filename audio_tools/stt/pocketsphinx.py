@@ -5,18 +5,19 @@ pocketsphinx endpointer finds the utterances; consecutive utterances are grouped
 decode blocks of up to :data:`MAX_BLOCK_S` (with the silences between them, which decodes as
 accurately as the whole file at once) and each block is decoded with its own acoustic
 normalisation. Word times are the block's start plus the decoder's word times. pocketsphinx
-holds the GIL, so long files are decoded by a pool of worker processes, a bounded number of
-blocks at a time: memory stays flat whatever the length.
+holds the GIL, so long files are decoded by worker processes
+(:mod:`audio_tools.stt.pocketsphinx_workers`), a bounded number of blocks at a time. Memory
+is bounded by the block sizes whatever the audio holds: a group of utterances is decoded as
+soon as no later utterance can join it, so silence after speech pins nothing.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInp
 from audio_tools.language import is_english
 from audio_tools.registry import BackendSpec, load_once
 from audio_tools.stt.base import STTRequest
+from audio_tools.stt.pocketsphinx_workers import WorkerPool
 from audio_tools.stt.split import quiet_cuts
 from audio_tools.transcript import DEFAULT_PAUSE_S, Transcript, Word, split_at_pauses
 
@@ -72,7 +74,7 @@ class PocketsphinxBackend:
         self.workers = workers if workers is not None else len(os.sched_getaffinity(0))
         self.parallel_min_s = parallel_min_s
         self.pause_s = pause_s
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
         self._pool_lock = threading.Lock()
 
     def transcribe(self, info: AudioInfo, request: STTRequest) -> Transcript:
@@ -104,7 +106,7 @@ class PocketsphinxBackend:
         """Stop the worker processes (started again when needed)."""
         with self._pool_lock:
             if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
+                self._pool.close()
                 self._pool = None
 
     def _decode_all(self, blocks: Iterable[SpeechBlock],
@@ -118,7 +120,7 @@ class PocketsphinxBackend:
         pending: deque[tuple[SpeechBlock, Future[list[Word]]]] = deque()
         try:
             for block in blocks:
-                pending.append((block, pool.submit(decode_block, block.pcm, block.start)))
+                pending.append((block, pool.submit(block.pcm, block.start)))
                 if len(pending) >= 2 * self.workers:
                     done, future = pending.popleft()
                     yield done, future.result()
@@ -129,12 +131,10 @@ class PocketsphinxBackend:
             for _, future in pending:
                 future.cancel()
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self) -> WorkerPool:
         with self._pool_lock:
             if self._pool is None:
-                # spawn: forking a process that runs threads (servers, torch) can deadlock
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_load_decoder)
+                self._pool = WorkerPool(self.workers)
             return self._pool
 
 
@@ -176,6 +176,7 @@ def speech_blocks(blocks: Iterable[AudioBlock], max_block_s: float = MAX_BLOCK_S
             else:
                 if speech is not None:  # an utterance just ended
                     yield from groups.add(endpointer.speech_start, endpointer.speech_end)
+                yield from groups.flush_when_full()
                 buffer.forget_before(groups.keep_from())
     if endpointer.in_speech:
         yield from groups.add(endpointer.speech_start, buffer.end)
@@ -239,6 +240,15 @@ class _Groups:
             cut = self.buffer.quiet_point(start, MAX_UTTERANCE_S)
             yield self.buffer.block(start, cut)
             self.floor = cut
+
+    def flush_when_full(self) -> Iterator[SpeechBlock]:
+        """Yield the group once no later utterance can join it, so that silence pins no audio.
+
+        A later utterance starts at most :data:`LOOKBACK_S` before the reading position, so
+        with the group it would make a block over the limit: :meth:`add` would flush first.
+        """
+        if self.group is not None and self.buffer.position - LOOKBACK_S - self.group[0] > self.max_block_s:
+            yield from self.flush()
 
     def flush(self) -> Iterator[SpeechBlock]:
         if self.group is not None:

@@ -1,9 +1,10 @@
 """``whisper[:MODEL]``: a transformers Whisper checkpoint (hub id or local directory).
 
 The ``automatic-speech-recognition`` pipeline is built once per process and device
-(:func:`audio_tools.registry.load_once`) on CUDA in fp16 when available, else on the CPU in fp32. Long audio is given
-to it in windows of :data:`WINDOW_S` (cut at quiet moments: progress and cancellation
-between windows), which it chunks into 30 s pieces decoded ``batch_size`` at a time.
+(:func:`audio_tools.registry.load_once`) on CUDA in fp16 when available, else on the CPU in fp32. Long audio is
+decoded as a stream and given to it in windows of :data:`WINDOW_S` (cut at quiet moments:
+progress and cancellation between windows; memory bounded by the window whatever the
+length), which it chunks into 30 s pieces decoded ``batch_size`` at a time.
 Checkpoints whose generation config has alignment heads (all OpenAI ones) give word
 timestamps, and segments are then split at pauses; others give Whisper's own segments.
 Weights are never downloaded when ``HF_HUB_OFFLINE=1`` (the ``hf_offline`` setting).
@@ -11,20 +12,19 @@ Weights are never downloaded when ``HF_HUB_OFFLINE=1`` (the ``hf_offline`` setti
 
 from __future__ import annotations
 
-import itertools
 import threading
 from typing import Any
 
 import numpy as np
 
-from audio_tools.audio import SAMPLE_RATE, AudioInfo, load_audio
+from audio_tools.audio import SAMPLE_RATE, AudioInfo, stream_audio
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 from audio_tools.hub import torch_device, torch_dtype
 from audio_tools.language import is_english
 from audio_tools.registry import BackendSpec, load_once
 from audio_tools.stt.base import STTRequest
-from audio_tools.stt.split import quiet_cuts
+from audio_tools.stt.split import quiet_parts
 from audio_tools.transcript import Segment, Transcript, Word, split_at_pauses
 
 __all__ = ["DEFAULT_MODEL", "WhisperBackend", "make"]
@@ -32,6 +32,7 @@ __all__ = ["DEFAULT_MODEL", "WhisperBackend", "make"]
 DEFAULT_MODEL = "openai/whisper-small"
 CHUNK_S = 30.0
 WINDOW_S = 300.0
+STREAM_BLOCK_S = 30.0
 DEFAULT_BATCH_SIZE = {"cpu": 4, "cuda": 16}
 
 
@@ -59,14 +60,17 @@ class WhisperBackend:
     def transcribe(self, info: AudioInfo, request: STTRequest) -> Transcript:
         """Transcribe (or translate into English) ``info.path`` window by window."""
         generate = self._generate_options(request)
-        samples = load_audio(info.path, SAMPLE_RATE, settings=request.settings)
-        duration = len(samples) / SAMPLE_RATE
-        bounds = [0, *quiet_cuts(samples, SAMPLE_RATE, WINDOW_S), len(samples)] if len(samples) else [0]
+        stream = stream_audio(info.path, SAMPLE_RATE, STREAM_BLOCK_S, settings=request.settings)
         pieces: list[Segment] = []
-        for start, end in itertools.pairwise(bounds):
-            request.check_cancelled()
-            pieces += self._window(samples[start:end], start / SAMPLE_RATE, generate)
-            request.report(end / SAMPLE_RATE, duration)
+        duration = 0.0
+        try:
+            for window in quiet_parts(stream, SAMPLE_RATE, WINDOW_S):
+                request.check_cancelled()
+                pieces += self._window(window.samples, window.start, generate)
+                duration = window.start + window.samples.size / SAMPLE_RATE
+                request.report(duration, max(duration, info.duration))
+        finally:
+            stream.close()
         request.check_cancelled()
         request.report(duration, duration)
         # word pieces are grouped at pauses; segment pieces are Whisper's own segments
