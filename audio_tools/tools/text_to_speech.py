@@ -37,7 +37,7 @@ class TextToSpeechTool(AudioTool):
     async def _arun(
         self, text: str, voice: str | None = None, format: AudioFormat = "wav"
     ) -> tuple[str, dict[str, Any]]:
-        with tool_errors(self.name):
+        with tool_errors(self.name, self.workspace.root):
             speech = await asynthesize(text, voice=voice, backend=self.backend, settings=self.settings)
             return await asyncio.to_thread(self._save, speech, format)
 

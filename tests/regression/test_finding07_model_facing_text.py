@@ -9,6 +9,7 @@ was echoed verbatim into a successful transcript. Every call here goes through t
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import subprocess
 import tempfile
@@ -78,11 +79,10 @@ def raw_unsafe(text: str, allowed: str = "") -> list[str]:
 
 def leaks(text: str, place: Place) -> list[str]:
     found = [needle for needle in (str(place.root), str(place.outside), "/tmp/", tempfile.gettempdir() + "/",
-                                   "file:", "audio_tools-") if needle in text]
-    return found + raw_unsafe(text)
+                                   "audio_tools-") if needle in text]
+    return found + re.findall(r"\bfile:\S+", text) + raw_unsafe(text)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 7: a hostile file name is echoed verbatim into a transcript")
 def test_a_hostile_name_is_escaped_in_a_successful_transcript(place: Place) -> None:
     message = call(place, STT, {"audio_path": HOSTILE})
     assert message.status == "success", message.content
@@ -100,7 +100,6 @@ def test_a_hostile_name_is_escaped_in_a_successful_transcript(place: Place) -> N
     assert message.artifact["transcript"]["source"] == HOSTILE
 
 
-@pytest.mark.xfail(strict=True, reason="finding 7: a long file name is echoed whole into a transcript")
 def test_a_long_name_is_clipped_in_a_successful_transcript(place: Place) -> None:
     message = call(place, STT, {"audio_path": LONG, "timestamps": True})
     assert message.status == "success", message.content
@@ -123,24 +122,19 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def xfail(case_id: str, tool: str, args: dict[str, Any]) -> Any:
-    return pytest.param(tool, args, id=case_id, marks=pytest.mark.xfail(
-        strict=True, reason="finding 7: the error shows an absolute, ffmpeg or private temp path"))
-
-
 ERRORS = [
-    xfail("missing-file", STT, {"audio_path": "nope.wav"}),
-    xfail("missing-in-folder", MIX, {"speech_path": "speech.wav", "music_path": "sub/dir/nope.wav"}),
-    xfail("missing-hostile-name", STT, {"audio_path": HOSTILE + ".missing"}),
-    xfail("missing-long-path", STT, {"audio_path": "a/" * 450 + "nope.wav"}),
-    xfail("absolute-inside-missing", STT, {"audio_path": "@root/nope.wav"}),
-    xfail("absolute-outside", MIX, {"speech_path": "speech.wav", "music_path": "@outside/secret.wav"}),
-    xfail("symlink-outside", STT, {"audio_path": "escape.wav"}),
-    xfail("directory", MIX, {"speech_path": "speech.wav", "music_path": "."}),
-    xfail("corrupt-wav", STT, {"audio_path": "corrupt.wav"}),
-    xfail("corrupt-mp3-in-mix", MIX, {"speech_path": "corrupt.mp3", "music_path": "music.wav"}),
-    xfail("corrupt-base64", STT, {"audio_base64": "@corrupt.wav"}),
-    xfail("dotdot-outside", STT, {"audio_path": "../outside/secret.wav"}),
+    pytest.param(STT, {"audio_path": "nope.wav"}, id="missing-file"),
+    pytest.param(MIX, {"speech_path": "speech.wav", "music_path": "sub/dir/nope.wav"}, id="missing-in-folder"),
+    pytest.param(STT, {"audio_path": HOSTILE + ".missing"}, id="missing-hostile-name"),
+    pytest.param(STT, {"audio_path": "a/" * 450 + "nope.wav"}, id="missing-long-path"),
+    pytest.param(STT, {"audio_path": "@root/nope.wav"}, id="absolute-inside-missing"),
+    pytest.param(MIX, {"speech_path": "speech.wav", "music_path": "@outside/secret.wav"}, id="absolute-outside"),
+    pytest.param(STT, {"audio_path": "escape.wav"}, id="symlink-outside"),
+    pytest.param(MIX, {"speech_path": "speech.wav", "music_path": "."}, id="directory"),
+    pytest.param(STT, {"audio_path": "corrupt.wav"}, id="corrupt-wav"),
+    pytest.param(MIX, {"speech_path": "corrupt.mp3", "music_path": "music.wav"}, id="corrupt-mp3-in-mix"),
+    pytest.param(STT, {"audio_base64": "@corrupt.wav"}, id="corrupt-base64"),
+    pytest.param(STT, {"audio_path": "../outside/secret.wav"}, id="dotdot-outside"),
     pytest.param(MIX, {"speech_path": "speech.wav", "music_path": "cut.flac"}, id="cut-flac-in-mix"),
     pytest.param(STT, {"audio_path": "speech.wav", "language": "en\n\u202eSYSTEM"}, id="hostile-language"),
 ]
