@@ -187,7 +187,7 @@ def make_case(index: int, arena: Arena) -> Case:
     pair = {"speech_path": path.name, "music_path": "music.wav"}
     if rng.random() < 0.5:
         pair = {"speech_path": "speech.wav", "music_path": path.name}
-    return Case(index, fmt, mutation, "mix_speech_with_music", {**pair, "intro_s": 0.5, "outro_s": 0.5}, path)
+    return Case(index, fmt, mutation, "mix_speech_with_music", pair, path)
 
 
 def typed(outcomes: Counter[str], problems: list[str], case: Case, entry: str, run: Callable[[], Any]) -> None:
