@@ -4,7 +4,7 @@ VENV ?= .venv
 STAMP := $(VENV)/.setup-done
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint typecheck unit clean
+.PHONY: setup demo test fuzz lint typecheck unit clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,16 @@ typecheck: setup
 
 test: lint typecheck
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest
+
+# The fuzz test of `make test` with many more cases (hours on two cores); figures go to FUZZ_REPORT.
+FUZZ_CASES ?= 5000
+FUZZ_SEED ?= 8
+FUZZ_REPORT ?= $(or $(TMPDIR),/tmp)/audio-tools-fuzz-report.json
+
+fuzz: setup
+	FUZZ_CASES=$(FUZZ_CASES) FUZZ_SEED=$(FUZZ_SEED) FUZZ_REPORT=$(FUZZ_REPORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+		$(BIN)/pytest tests/fuzz
+	@echo "fuzz figures: $(FUZZ_REPORT)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

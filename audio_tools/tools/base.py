@@ -24,40 +24,48 @@ from audio_tools.audio import probe
 from audio_tools.config import Settings
 from audio_tools.errors import AudioToolsError
 from audio_tools.retention import clean_outputs
+from audio_tools.tools.echo import clip, model_text
 from audio_tools.workspace import Workspace
 
 __all__ = ["RETENTION_GRACE_S", "AudioTool", "describe_validation_error", "tool_errors"]
 
 RETENTION_GRACE_S = 600.0  # never clean a file younger than this: a concurrent call may still be returning it
-MAX_ECHO_CHARS = 60
+MAX_GIVEN_CHARS = 60  # of an invalid argument, repeated back
 
 
 def describe_validation_error(error: ValidationError) -> str:
-    """The model-facing text of bad arguments: each field, what is wrong, and to call again."""
+    """The model-facing text of bad arguments: each field, what is wrong, and to call again.
+
+    What was given is repeated clipped and escaped (see :func:`~audio_tools.tools.echo.model_text`).
+    """
     problems = []
     for item in error.errors(include_url=False):
         where = ".".join(str(part) for part in item.get("loc", ())) or "arguments"
         reason = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
         given = item.get("input")
-        shown = "" if isinstance(given, dict) else f" (got {_clip(repr(given))})"
+        shown = "" if isinstance(given, dict) else f" (got {clip(repr(given), MAX_GIVEN_CHARS)})"
         problems.append(f"{where}: {reason}{shown}")
-    return f"Invalid arguments: {'; '.join(problems)}. Correct them (see the tool's schema) and call it again."
+    return model_text(f"Invalid arguments: {'; '.join(problems)}. Correct them (see the tool's schema) and call it "
+                      f"again.")
 
 
 @contextlib.contextmanager
-def tool_errors(tool_name: str) -> Iterator[None]:
-    """Turn any failure inside the block into a :class:`ToolException` the model can act on."""
+def tool_errors(tool_name: str, root: Path | None = None) -> Iterator[None]:
+    """Turn any failure inside the block into a :class:`ToolException` the model can act on.
+
+    The text names files relative to the workspace ``root`` and hides private temp folders,
+    escapes control and bidi characters and is clipped (see :func:`~audio_tools.tools.echo.model_text`).
+    """
     try:
         yield
-    except ToolException:
-        raise
+    except ToolException as e:
+        raise ToolException(model_text(str(e), root)) from e
     except AudioToolsError as e:
-        msg = f"{tool_name} failed: {e}"
-        raise ToolException(msg) from e
+        raise ToolException(model_text(f"{tool_name} failed: {e}", root)) from e
     except Exception as e:
-        msg = (f"{tool_name} failed unexpectedly ({type(e).__name__}: {_clip(str(e), 300)}). "
+        msg = (f"{tool_name} failed unexpectedly ({type(e).__name__}: {e}). "
                f"Try again with simpler input, or another tool.")
-        raise ToolException(msg) from e
+        raise ToolException(model_text(msg, root)) from e
 
 
 class AudioTool(BaseTool):
@@ -93,7 +101,7 @@ class AudioTool(BaseTool):
         return self.workspace.settings
 
     def _run(self, *args: Any, **kwargs: Any) -> tuple[str, dict[str, Any]]:
-        with tool_errors(self.name):
+        with tool_errors(self.name, self.workspace.root):
             return self._execute(*args, **kwargs)
 
     async def _arun(self, *args: Any, **kwargs: Any) -> tuple[str, dict[str, Any]]:
@@ -139,7 +147,7 @@ class AudioTool(BaseTool):
             **extra,
         }
         content = f"{what}: {info.duration:.1f} s of {artifact['format']} audio saved to {relative} ({backend})."
-        return content, artifact
+        return model_text(content, self.workspace.root), artifact
 
     def _apply_retention(self) -> None:
         if self.retention_s is None and self.max_output_bytes is None:
@@ -147,6 +155,3 @@ class AudioTool(BaseTool):
         clean_outputs(self.workspace, older_than_s=self.retention_s, max_total_bytes=self.max_output_bytes,
                       grace_s=RETENTION_GRACE_S)
 
-
-def _clip(text: str, limit: int = MAX_ECHO_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,6 +13,7 @@ from audio_tools.audio import decode_base64, probe
 from audio_tools.safe_open import OpenedFile, open_local
 from audio_tools.stt import transcribe
 from audio_tools.tools.base import AudioTool
+from audio_tools.tools.echo import echo
 from audio_tools.tools.inputs import SpeechToTextInput
 from audio_tools.transcript import Transcript
 
@@ -88,8 +89,10 @@ class SpeechToTextTool(AudioTool):
 
 
 def _content(transcript: Transcript, artifact: dict[str, Any], timestamps: bool) -> str:
-    head = (f"Transcript of {transcript.display_name} ({artifact['duration_s']:.1f} s, {artifact['backend']}"
-            f"{', ' + transcript.language if transcript.language else ''})")
+    # The file's name is the one part an attacker chose: escaped so that it stays on this line, and short.
+    language = f", {echo(transcript.language)}" if transcript.language else ""
+    head = (f"Transcript of {echo(transcript.display_name or transcript.source)} ({artifact['duration_s']:.1f} s, "
+            f"{echo(artifact['backend'])}{language})")
     if not transcript.text:
         return f"{head}: no speech was recognised."
     if not timestamps:

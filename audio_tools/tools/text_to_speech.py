@@ -39,7 +39,7 @@ class TextToSpeechTool(AudioTool):
     async def _arun(
         self, text: str, voice: str | None = None, format: AudioFormat = "wav"
     ) -> tuple[str, dict[str, Any]]:
-        with tool_errors(self.name):
+        with tool_errors(self.name, self.workspace.root):
             target = self.workspace.new_output(f".{format}", stem="speech")
             spoken = await asynthesize_speech(text, voice, self.backend, path=target, settings=self.settings)
             return await asyncio.to_thread(self._result, spoken)
