@@ -44,6 +44,7 @@ MAX_PROMPT_CHARS = 1_000
 MAX_MUSIC_S = 600.0  # the schema's ceiling; settings.max_music_s (default 300 s) is the cap applied under it
 MAX_BASE64_CHARS = 16_000_000  # about 12 MB of audio; larger files go in the workspace
 MAX_PATH_CHARS = 1_000
+MAX_HOTWORDS_CHARS = 300
 # C0 controls other than tab, newline and carriage return, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Shell substitution and chaining, and ffmpeg's file-reading source filters. No text reaches a
@@ -144,6 +145,11 @@ class SpeechToTextInput(_Args):
     )
     timestamps: bool = Field(
         default=False, description="Put each segment's start and end time (seconds) in the returned text."
+    )
+    hotwords: Annotated[str, StringConstraints(max_length=MAX_HOTWORDS_CHARS), AfterValidator(_screen)] | None = Field(
+        default=None,
+        description="Names and terms said in the recording, comma-separated (e.g. 'Nova, Orbit'), so they come "
+                    "out spelled right; leave out unless a name was misheard.",
     )
 
     @model_validator(mode="after")

@@ -36,7 +36,7 @@ class SpeechToTextTool(AudioTool):
     name: str = "speech_to_text"
     description: str = (
         "Transcribe speech in an audio file into text. Give the path of a file inside the workspace "
-        "(or small audio as base64); optionally the language and whether to include timestamps."
+        "(or small audio as base64); optionally the language, whether to include timestamps, and names to spell right."
     )
     args_schema: type[BaseModel] = SpeechToTextInput
     backend: str | None = Field(default=None, description="Backend spec; the settings' ``stt`` when None.")
@@ -48,24 +48,25 @@ class SpeechToTextTool(AudioTool):
         audio_base64: str | None = None,
         language: str | None = None,
         timestamps: bool = False,
+        hotwords: str | None = None,
         cancel: threading.Event | None = None,
     ) -> tuple[str, dict[str, Any]]:
         if audio_path is not None:
             with self.workspace.open_input(audio_path) as opened:
-                return self._transcribe(opened, language, timestamps, cancel)
+                return self._transcribe(opened, language, timestamps, hotwords, cancel)
         data = decode_base64(audio_base64 or "", settings=self.settings)
         with self.workspace.temp_dir() as tmp:
             path = tmp / "base64_audio"
             path.write_bytes(data)
             with open_local(path, self.settings) as opened:
-                return self._transcribe(opened, language, timestamps, cancel, from_base64=True)
+                return self._transcribe(opened, language, timestamps, hotwords, cancel, from_base64=True)
 
     def _transcribe(
-        self, opened: OpenedFile, language: str | None, timestamps: bool, cancel: threading.Event | None,
-        from_base64: bool = False,
+        self, opened: OpenedFile, language: str | None, timestamps: bool, hotwords: str | None,
+        cancel: threading.Event | None, from_base64: bool = False,
     ) -> tuple[str, dict[str, Any]]:
         info = probe(opened, settings=self.settings)
-        transcript = transcribe(opened, backend=self.backend, language=language, cancel=cancel,
+        transcript = transcribe(opened, backend=self.backend, language=language, hotwords=hotwords, cancel=cancel,
                                 settings=self.settings)
         # transcribe() names the file by its name; the identity kept is workspace-relative.
         relative = None if from_base64 else self.relative(opened.path)

@@ -181,3 +181,21 @@ def test_peak_memory_is_flat_in_the_length(tmp_path: Path) -> None:
                               timeout=600, check=True)
         peaks[minutes] = int(done.stdout.split()[-1])
     assert peaks[10] <= 1.15 * peaks[2], peaks
+
+
+def test_the_speech_to_text_tool_passes_hotwords(tmp_path: Path, speech_wav: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from audio_tools.tools import AudioToolkit
+
+    shutil.copy(speech_wav, tmp_path / "note.wav")
+    settings = Settings(workspace=tmp_path)
+    (tool,) = AudioToolkit(settings=settings, include=("speech_to_text",)).get_tools()
+    backend = STT_BACKENDS.get("auto", settings)
+    seen: list[Any] = []
+    real = backend.whisper.transcribe  # type: ignore[attr-defined]
+    monkeypatch.setattr(backend.whisper, "transcribe",  # type: ignore[attr-defined]
+                        lambda audio, **options: seen.append(options["hotwords"]) or real(audio, **options))
+    message = tool.invoke({"name": tool.name, "args": {"audio_path": "note.wav", "hotwords": "Fox, Dog"},
+                           "id": "1", "type": "tool_call"})
+    assert message.status == "success" and "fox" in message.content.lower()
+    assert seen and set(seen) == {"Fox, Dog"}
