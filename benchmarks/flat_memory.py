@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from stt_pocketsphinx import run_child
+from stt_long import run_child
 
 from audio_tools.ffmpeg import ffmpeg_binary
 
