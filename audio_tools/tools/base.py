@@ -133,7 +133,9 @@ class AudioTool(BaseTool):
             what: a few words for the model, e.g. ``"Speech"``.
             **extra: more artifact entries.
         """
-        info = probe(path, settings=self.settings)
+        # Read back through the workspace's safe opening, never by a path whose folder could be swapped.
+        with self.workspace.open_input(self.relative(path)) as opened:
+            info = probe(opened, settings=self.settings)
         self._apply_retention()
         relative = self.relative(path)
         artifact = {

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from audio_tools.audio import decode_base64, probe
+from audio_tools.registry import BackendSpec
 from audio_tools.safe_open import OpenedFile, open_local
 from audio_tools.stt import transcribe
 from audio_tools.tools.base import AudioTool
@@ -78,10 +79,10 @@ class SpeechToTextTool(AudioTool):
         artifact = {
             "path": None if from_base64 else str(opened.path),
             "relative_path": relative,
-            "duration_s": round(info.duration, 3),
+            "duration_s": round(transcript.duration_s, 3),  # as decoded: a header's estimate can be far off
             "sample_rate": info.sample_rate,
             "format": info.format,
-            "backend": transcript.backend if transcript.model is None else f"{transcript.backend}:{transcript.model}",
+            "backend": str(BackendSpec(transcript.backend, transcript.model)),
             "language": transcript.language,
             "text": transcript.text,
             "transcript": transcript.to_dict(),

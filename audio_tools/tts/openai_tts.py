@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,7 @@ MAX_CHARS = 4096
 DEFAULT_MODEL = "tts-1"
 DEFAULT_VOICE = "alloy"
 CONCURRENT_REQUESTS = 4
+MIN_PCM_BYTES = 2 * SAMPLE_RATE // 20  # 50 ms: less is not a spoken chunk
 WHAT = "the speech request"
 TTS1_VOICES = ("alloy", "ash", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer")
 ALL_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer",
@@ -66,7 +68,7 @@ class OpenAIBackend(BaseBackend):
             response = self.client.audio.speech.create(
                 model=self.model, voice=self.check_voice(voice), input=text, response_format="pcm"
             )
-        return _pcm_samples(response.content)
+        return _pcm_samples(response)
 
     async def asynthesize_chunks(self, chunks: Sequence[str], voice: str) -> list[np.ndarray]:
         """The chunks' requests sent concurrently (at most :data:`CONCURRENT_REQUESTS` at once), in order."""
@@ -80,15 +82,19 @@ class OpenAIBackend(BaseBackend):
                         response = await client.audio.speech.create(
                             model=self.model, voice=voice, input=text, response_format="pcm"
                         )
-                return _pcm_samples(response.content)
+                return _pcm_samples(response)
 
             return list(await asyncio.gather(*(one(chunk) for chunk in chunks)))
 
 
-def _pcm_samples(data: bytes) -> np.ndarray:
+def _pcm_samples(response: Any) -> np.ndarray:
+    """The samples of a ``pcm`` answer, refused when it is text (JSON, HTML) or too short to be speech."""
+    kind = str(response.response.headers.get("content-type", "")).lower()
+    data: bytes = response.content
     usable = len(data) - len(data) % 2
-    if usable == 0:
-        msg = "The speech service returned no audio. Try again, or another voice or backend."
+    if kind.startswith(("application/json", "text/")) or usable < MIN_PCM_BYTES:
+        msg = (f"The speech service answered with no usable audio ({usable} bytes of {kind or 'unknown type'}). "
+               f"Try again, or another voice or backend.")
         raise BackendError(msg)
     return np.frombuffer(data[:usable], dtype="<i2").astype(np.float32) / 32768.0
 

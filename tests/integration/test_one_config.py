@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import shutil
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from helpers.openai_server import OpenAIServer, openai_settings
 
 from audio_tools.config import Settings
-from audio_tools.errors import AudioToolsError, BackendUnavailableError, OperationCancelledError
+from audio_tools.errors import AudioToolsError, BackendError, BackendUnavailableError, OperationCancelledError
 from audio_tools.mix import amix_speech_over_music
 from audio_tools.music import agenerate_music, atext_to_music, generate_music
 from audio_tools.results import AudioFile
@@ -125,3 +126,37 @@ async def test_a_cancelled_async_call_stops_its_worker(settings: Settings) -> No
     stopped_at = len(done)
     await asyncio.sleep(0.5)
     assert len(done) == stopped_at and max(done) < 120.0
+
+
+class _Garbage(BaseHTTPRequestHandler):
+    """Answers every request with HTTP 200 and ``self.server.body`` (not what the API sends)."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        body: bytes = self.server.body  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"foo": 1}'])
+def test_a_server_that_answers_nonsense_is_a_backend_error_on_both_sides(settings: Settings, body: bytes) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
+    server.body = body  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        on_server = settings.with_(openai_base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+                                   openai_api_key="k")
+        with pytest.raises(BackendError):
+            transcribe(MEETINGS / "support_weekly.flac", backend="openai", settings=on_server)
+        with pytest.raises(BackendError):
+            synthesize("Hello.", backend="openai", settings=on_server)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -130,7 +130,10 @@ def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
             target = site / str(entry)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-    assert locate(WHISPER_TINY_EN, search_path=[str(site)]).is_relative_to(site)  # an intact copy is accepted
+    (site / WHISPER_TINY_EN.folder / "preprocessor_config.json").write_text('{"feature_size": 80}')
+    checked = locate(WHISPER_TINY_EN, search_path=[str(site)])  # an intact copy is accepted...
+    assert (checked / "model.bin").resolve().is_relative_to(site)
+    assert sorted(p.name for p in checked.iterdir()) == sorted(WHISPER_TINY_EN.files)  # ...and only its checked files
     config = site / WHISPER_TINY_EN.folder / "config.json"
     data = bytearray(config.read_bytes())
     data[10] ^= 0x01  # one byte changed
