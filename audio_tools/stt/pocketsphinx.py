@@ -19,16 +19,16 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from audio_tools.audio import SAMPLE_RATE, AudioBlock, AudioInfo, stream_audio
 from audio_tools.config import Settings
-from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
+from audio_tools.errors import InvalidInputError
 from audio_tools.language import is_english
 from audio_tools.registry import BackendSpec, load_once
 from audio_tools.stt.base import STTRequest
+from audio_tools.stt.pocketsphinx_decoder import decode_block, load_decoder
 from audio_tools.stt.pocketsphinx_workers import WorkerPool
 from audio_tools.stt.split import quiet_cuts
 from audio_tools.transcript import DEFAULT_PAUSE_S, Transcript, Word, split_at_pauses
@@ -41,8 +41,6 @@ PARALLEL_MIN_S = 90.0  # shorter files are decoded in this process (no worker st
 STREAM_BLOCK_S = 30.0
 LOOKBACK_S = 1.0  # audio kept before the endpointer's position, for an utterance about to start
 
-_decoder: Any = None
-_decoder_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -148,7 +146,7 @@ def make(spec: BackendSpec, settings: Settings) -> PocketsphinxBackend:
     if spec.model not in (None, "en-us"):
         msg = f"pocketsphinx has only its bundled en-us model, not {spec.model!r}. Use the spec 'pocketsphinx'."
         raise InvalidInputError(msg)
-    _load_decoder()
+    load_decoder()
     return load_once(("pocketsphinx",), PocketsphinxBackend)  # its worker pool is shared by every caller
 
 
@@ -181,39 +179,6 @@ def speech_blocks(blocks: Iterable[AudioBlock], max_block_s: float = MAX_BLOCK_S
     if endpointer.in_speech:
         yield from groups.add(endpointer.speech_start, buffer.end)
     yield from groups.flush()
-
-
-def decode_block(pcm: bytes, offset: float) -> list[Word]:
-    """The words pocketsphinx hears in 16 kHz 16-bit mono ``pcm``, timed from ``offset``.
-
-    Runs in worker processes (each with its own decoder) and in this one.
-
-    Raises:
-        BackendError: the decoder failed.
-    """
-    decoder = _load_decoder()
-    with _decoder_lock:
-        try:
-            decoder.reinit_feat()  # forget the last block's normalisation: results must not depend on order
-            decoder.start_utt()
-            decoder.process_raw(pcm, full_utt=True)
-            decoder.end_utt()
-        except RuntimeError as e:
-            msg = f"pocketsphinx failed on the audio at {offset:.1f} s: {e}. Try another backend, e.g. whisper."
-            raise BackendError(msg) from e
-        rate = float(decoder.config["frate"])
-        words = []
-        for seg in decoder.seg():
-            text = seg.word
-            if text.startswith(("<", "[")):  # <s>, </s>, <sil>, [NOISE] fillers
-                continue
-            words.append(Word(
-                start=round(offset + seg.start_frame / rate, 3),
-                end=round(offset + (seg.end_frame + 1) / rate, 3),
-                text=text.split("(", 1)[0],  # "read(2)": an alternative pronunciation
-                confidence=round(min(1.0, max(0.0, float(seg.prob))), 4),
-            ))
-        return words
 
 
 class _Groups:
@@ -312,22 +277,6 @@ class _Buffer:
         if drop > 0:
             self.samples = self.samples[drop:]
             self.offset += drop
-
-
-def _load_decoder() -> Any:
-    """This process's decoder, built on first use."""
-    global _decoder
-    with _decoder_lock:
-        if _decoder is None:
-            try:
-                from pocketsphinx import Decoder
-
-                _decoder = Decoder(loglevel="FATAL")
-            except (ImportError, RuntimeError, ValueError) as e:
-                msg = (f"pocketsphinx cannot start ({e}). Install it with its model: "
-                       f"'pip install pocketsphinx'.")
-                raise BackendUnavailableError(msg) from e
-        return _decoder
 
 
 def _checked(blocks: Iterator[AudioBlock], request: STTRequest) -> Iterator[AudioBlock]:

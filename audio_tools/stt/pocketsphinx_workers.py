@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from audio_tools.errors import AudioToolsError, BackendError
+from audio_tools.stt.pocketsphinx_decoder import decode_block
 from audio_tools.transcript import Word
 
 __all__ = ["WorkerPool", "main"]
@@ -127,8 +128,6 @@ class _Worker:
 
 def main() -> None:
     """Serve decode requests on stdin until it closes (the worker process's entry point)."""
-    from audio_tools.stt.pocketsphinx import decode_block
-
     requests = sys.stdin.buffer
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints goes to stderr, not into a reply
