@@ -1,4 +1,4 @@
-"""The test suite's evaluation meters (``tests/helpers/scoring.py``), for the benchmark scripts.
+"""The test suite's evaluation meters and test files (``tests/helpers/``), for the benchmark scripts.
 
 The meters are not part of the library. A script run as ``python benchmarks/<script>.py`` has
 ``benchmarks/`` on ``sys.path``, so ``from evaluation import wer`` finds this module, which
@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from helpers.lying_audio import lying_flac
 from helpers.scoring import segments_within_turns, wer
 
-__all__ = ["segments_within_turns", "wer"]
+__all__ = ["lying_flac", "segments_within_turns", "wer"]

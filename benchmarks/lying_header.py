@@ -19,22 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from evaluation import lying_flac
+
 from audio_tools.config import Settings
 from audio_tools.tools import AudioToolkit
 
-RATE = 8000
 CLAIMED_S = 1
-
-
-def lying_flac(path: Path, true_s: int) -> Path:
-    """Silence that decodes for ``true_s`` seconds, whose STREAMINFO says :data:`CLAIMED_S`."""
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", f"anullsrc=r={RATE}:cl=mono",
-                    "-t", str(true_s), "-c:a", "flac", "-frame_size", "65535", str(path)], check=True)
-    data = bytearray(path.read_bytes())
-    packed = int.from_bytes(data[18:26], "big")  # STREAMINFO: ...sample rate, channels, bits, 36-bit total
-    data[18:26] = ((packed & ~((1 << 36) - 1)) | CLAIMED_S * RATE).to_bytes(8, "big")
-    path.write_bytes(bytes(data))
-    return path
 
 
 def main() -> None:
@@ -43,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        lying = lying_flac(root / "lying.flac", round(args.hours * 3600))
+        lying = lying_flac(root / "lying.flac", round(args.hours * 3600), CLAIMED_S)
         for name, source in (("music.wav", "sine=f=220:r=16000"), ("speech.wav", "sine=f=440:r=16000")):
             subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", source, "-t", "4",
                             str(root / name)], check=True)

@@ -4,16 +4,16 @@ A 240 kB FLAC whose header says 1 s but decodes for 20 h passed ``mix_speech_wit
 (42 s of CPU; a 20 MB one would hold ffmpeg until its 3600 s timeout). Every decode must be
 bounded by the declared duration plus a small slack and by the cap (``-t``), and a file that
 decodes longer than it declared is refused at once. The time to refuse is measured outside the
-tests (see the report); here each ffmpeg run is checked to be bounded by the declared second.
+tests (`python benchmarks/lying_header.py`); here each ffmpeg run is checked to be bounded by the declared second.
 """
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.lying_audio import lying_flac
 from helpers.tool_workspace import OFFLINE_BACKENDS, make_music, make_speech
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
@@ -26,30 +26,14 @@ from audio_tools.tools import AudioToolkit
 
 TRUE_S = 80  # what the file decodes to (under the length that starts pocketsphinx's workers)
 CLAIMED_S = 1  # what its header says
-RATE = 8000
 MAX_BOUND_S = 3.0  # no ffmpeg run may decode more than this from a file that claims 1 s
 REFUSAL = "longer than its header"
-
-
-def lying_flac(path: Path, true_s: int = TRUE_S, claimed_s: int = CLAIMED_S) -> Path:
-    """Silence that decodes for ``true_s`` seconds, whose STREAMINFO says ``claimed_s``."""
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", f"anullsrc=r={RATE}:cl=mono",
-                    "-t", str(true_s), "-c:a", "flac", "-frame_size", "65535", str(path)], check=True)
-    data = bytearray(path.read_bytes())
-    assert data[:4] == b"fLaC" and data[4] & 0x7F == 0  # the first metadata block is STREAMINFO
-    # STREAMINFO from byte 8: block sizes (4 bytes), frame sizes (6), then 64 bits of sample rate
-    # (20), channels (3), bits per sample (5) and total samples (36).
-    packed = int.from_bytes(data[18:26], "big")
-    packed = (packed & ~((1 << 36) - 1)) | claimed_s * RATE
-    data[18:26] = packed.to_bytes(8, "big")
-    path.write_bytes(bytes(data))
-    return path
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("workspace")
-    lying_flac(root / "lying.flac")
+    lying_flac(root / "lying.flac", TRUE_S, CLAIMED_S)
     make_speech(root / "speech.wav")
     make_music(root / "music.wav", seconds=4.0)
     return root
