@@ -17,52 +17,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from stt_long import run_child
 
-from audio_tools.ffmpeg import ffmpeg_binary
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-CHILD = """
-import json, os, sys, time
-from audio_tools.config import Settings
-from audio_tools.stt import STT_BACKENDS, transcribe
-
-spec, path, base_url = sys.argv[1], sys.argv[2], sys.argv[3]
-settings = Settings.from_env()
-if base_url:
-    settings = settings.with_(openai_base_url=base_url, openai_api_key="sk-bench")
-STT_BACKENDS.get(spec, settings)
-with open("/proc/self/statm") as f:
-    loaded = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-started = time.perf_counter()
-transcript = transcribe(path, backend=spec, settings=settings)
-wall_s = time.perf_counter() - started
-with open("/proc/self/status") as f:  # VmHWM: ru_maxrss would start from the parent's peak
-    peak = 1024 * int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
-print(json.dumps({"wall_s": wall_s, "growth_mb": (peak - loaded) / 2**20, "duration_s": transcript.duration_s}))
-"""
-
-
-def tone_then_silence(minutes: float, folder: Path) -> Path:
-    """A FLAC of 1 s of a 440 Hz tone followed by ``minutes`` of digital silence."""
-    path = folder / f"tone_then_{minutes:g}min_silence.flac"
-    subprocess.run(
-        [ffmpeg_binary(), "-nostdin", "-v", "error", "-f", "lavfi",
-         "-i", "sine=frequency=440:sample_rate=16000:duration=1",
-         "-af", f"apad=whole_dur={1 + minutes * 60}", "-ac", "1", "-c:a", "flac", str(path)],
-        check=True, timeout=600,
-    )
-    return path
+from helpers.memory_probe import GROWTH_CHILD, tone_then_silence
 
 
 def measure(spec: str, path: Path, base_url: str = "") -> dict[str, float]:
-    out, peak, cpu_s = run_child([sys.executable, "-c", CHILD, spec, str(path), base_url])
+    out, peak, cpu_s = run_child([sys.executable, "-c", GROWTH_CHILD, spec, str(path), base_url])
     result = json.loads(out.splitlines()[-1])
     return {"audio_min": round(result["duration_s"] / 60, 2), "file_kb": round(path.stat().st_size / 1e3),
             "wall_s": round(result["wall_s"], 1), "cpu_s": round(cpu_s, 1), "tree_peak_rss_mb": round(peak / 2**20),
@@ -77,7 +44,7 @@ def main() -> None:
     results: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        files = [tone_then_silence(minutes, folder) for minutes in args.minutes]
+        files = [tone_then_silence(folder / f"tone_then_{m:g}min_silence.flac", m) for m in args.minutes]
         for backend in args.backends:
             if backend == "whisper":
                 from helpers.tiny_whisper import build_tiny_whisper
@@ -87,7 +54,7 @@ def main() -> None:
             elif backend == "openai":
                 from helpers.openai_server import OpenAIServer
 
-                with OpenAIServer(api_key="sk-bench") as server:
+                with OpenAIServer(api_key="sk-test") as server:
                     results[backend] = [measure("openai:gpt-4o-transcribe", path, server.base_url) for path in files]
             else:
                 results[backend] = [measure(backend, path) for path in files]
