@@ -13,12 +13,16 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from langchain_core.messages import ToolMessage
+from langchain_core.tools import BaseTool
+
 from audio_tools.config import Settings
 from audio_tools.workspace import Workspace
 
 __all__ = [
     "OFFLINE_BACKENDS",
     "SPEECH_TEXT",
+    "call_tool",
     "make_music",
     "make_speech",
     "offline_workspace",
@@ -67,3 +71,10 @@ def snapshot(*roots: Path) -> dict[str, tuple[int, str]]:
                     data = path.read_bytes()
                     found[str(path)] = (len(data), hashlib.sha256(data).hexdigest())
     return found
+
+
+def call_tool(tool: BaseTool, args: dict[str, Any], call_id: str = "call-1") -> ToolMessage:
+    """Invoke ``tool`` as an agent would (a tool call), so that the result is a ``ToolMessage``."""
+    message = tool.invoke({"name": tool.name, "args": args, "id": call_id, "type": "tool_call"})
+    assert isinstance(message, ToolMessage)
+    return message

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from helpers.scripted_chat import ScriptedChatModel
-from helpers.tool_workspace import OFFLINE_BACKENDS, make_music, make_speech, snapshot
+from helpers.tool_workspace import OFFLINE_BACKENDS, call_tool, make_music, make_speech, snapshot
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
@@ -216,11 +216,6 @@ def resolved(case: Case, arena: Arena) -> dict[str, Any]:
     return args
 
 
-def call(tool: BaseTool, args: dict[str, Any], call_id: str = "call-1") -> ToolMessage:
-    message = tool.invoke({"name": tool.name, "args": args, "id": call_id, "type": "tool_call"})
-    assert isinstance(message, ToolMessage)
-    return message
-
 
 def test_there_are_at_least_25_refused_cases() -> None:
     assert len(REFUSED) >= 25
@@ -237,7 +232,7 @@ def hostile_arguments(spawns: list[Any], arena: Arena) -> list[str]:
 def test_refused_with_a_message_and_no_side_effect(case: Case, arena: Arena, spawns: list[Any]) -> None:
     tool = (arena.capped(**case.caps) if case.caps else arena.tools)[case.tool]
     before = arena.watched()
-    message = call(tool, resolved(case, arena))
+    message = call_tool(tool, resolved(case, arena))
     assert message.status == "error", message.content
     assert message.artifact is None
     assert isinstance(message.content, str)
@@ -250,7 +245,7 @@ def test_refused_with_a_message_and_no_side_effect(case: Case, arena: Arena, spa
 @pytest.mark.parametrize("case", HARMLESS, ids=lambda c: c.id)
 def test_ordinary_punctuation_is_only_words(case: Case, arena: Arena, spawns: list[Any]) -> None:
     before = arena.watched()
-    message = call(arena.tools[case.tool], resolved(case, arena))
+    message = call_tool(arena.tools[case.tool], resolved(case, arena))
     assert message.status == "success", message.content
     made = Path(message.artifact["path"])
     after = arena.watched()

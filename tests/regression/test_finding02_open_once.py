@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.tool_workspace import OFFLINE_BACKENDS, make_music, make_speech
+from helpers.tool_workspace import OFFLINE_BACKENDS, call_tool, make_music, make_speech
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from typer.testing import CliRunner
@@ -74,16 +74,11 @@ def replace_with(path: Path, make: Callable[[Path], None]) -> None:
     os.replace(fresh, path)
 
 
-def call(tool: BaseTool, args: dict[str, Any]) -> ToolMessage:
-    message = tool.invoke({"name": tool.name, "args": args, "id": "1", "type": "tool_call"})
-    assert isinstance(message, ToolMessage)
-    return message
-
 
 def calls_while(flipper: Flipper, tool: BaseTool, args: dict[str, Any]) -> list[ToolMessage]:
     results = []
     while not flipper.done.is_set():
-        results.append(call(tool, args))
+        results.append(call_tool(tool, args))
     return results
 
 
@@ -109,7 +104,7 @@ def arena(tmp_path: Path, recordings: dict[str, bytes]) -> dict[str, Any]:
 
 
 def inside_transcript(tool: BaseTool, path: str) -> str:
-    message = call(tool, {"audio_path": path})
+    message = call_tool(tool, {"audio_path": path})
     assert message.status == "success", message.content
     text = message.artifact["text"]
     assert "seven" not in text
@@ -201,9 +196,9 @@ def test_no_reader_reopens_the_path_after_the_open(entry: str, arena: dict[str, 
     private.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(private))
     if entry == "speech_to_text":
-        assert call(tools[entry], {"audio_path": "a.wav"}).status == "success"
+        assert call_tool(tools[entry], {"audio_path": "a.wav"}).status == "success"
     elif entry == "mix_speech_with_music":
-        message = call(tools[entry], {"speech_path": "a.wav", "music_path": "music.wav"})
+        message = call_tool(tools[entry], {"speech_path": "a.wav", "music_path": "music.wav"})
         assert message.status == "success", message.content
     else:
         from audio_tools.agents.cli.main import app

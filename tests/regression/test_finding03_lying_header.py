@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from helpers.lying_audio import lying_flac
-from helpers.tool_workspace import OFFLINE_BACKENDS, make_music, make_speech
-from langchain_core.messages import ToolMessage
+from helpers.tool_workspace import OFFLINE_BACKENDS, call_tool, make_music, make_speech
 from langchain_core.tools import BaseTool
 
 from audio_tools.audio import load_audio, stream_audio
@@ -58,11 +57,6 @@ def bounds(spawns: list[Any], demuxer: str | None = None) -> list[float]:
     return found
 
 
-def call(tool: BaseTool, args: dict[str, Any]) -> ToolMessage:
-    message = tool.invoke({"name": tool.name, "args": args, "id": "1", "type": "tool_call"})
-    assert isinstance(message, ToolMessage)
-    return message
-
 
 @pytest.mark.parametrize(("tool", "args"), [
     ("speech_to_text", {"audio_path": "lying.flac"}),
@@ -71,7 +65,7 @@ def call(tool: BaseTool, args: dict[str, Any]) -> ToolMessage:
 ])
 def test_tools_refuse_a_lying_header_at_once(tool: str, args: dict[str, Any], tools: dict[str, BaseTool],
                                              spawns: list[Any]) -> None:
-    message = call(tools[tool], args)
+    message = call_tool(tools[tool], args)
     assert message.status == "error" and REFUSAL in str(message.content), message.content
     assert max(bounds(spawns)) < TRUE_S / 10, bounds(spawns)  # nothing decodes the whole file...
     assert bounds(spawns, "flac") and max(bounds(spawns, "flac")) <= MAX_BOUND_S  # ...nor past the claimed second

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.tool_workspace import OFFLINE_BACKENDS, make_music, make_speech
-from langchain_core.messages import ToolMessage
+from helpers.tool_workspace import OFFLINE_BACKENDS, call_tool, make_music, make_speech
 from langchain_core.tools import BaseTool
 
 from audio_tools.config import Settings
@@ -41,18 +40,13 @@ def tools_of(root: Path, **settings: Any) -> dict[str, BaseTool]:
             .get_tools()}
 
 
-def call(tool: BaseTool, args: dict[str, Any]) -> ToolMessage:
-    message = tool.invoke({"name": tool.name, "args": args, "id": "1", "type": "tool_call"})
-    assert isinstance(message, ToolMessage)
-    return message
-
 
 @pytest.mark.parametrize(("tool", "args"), [
     ("speech_to_text", {"audio_path": "linked.wav"}),
     ("mix_speech_with_music", {"speech_path": "linked.wav", "music_path": "music.wav"}),
 ])
 def test_tools_refuse_hard_links_and_name_the_setting(tool: str, args: dict[str, Any], folder: Path) -> None:
-    message = call(tools_of(folder)[tool], args)
+    message = call_tool(tools_of(folder)[tool], args)
     assert message.status == "error", message.content
     assert "hard link" in str(message.content) and SETTING in str(message.content), message.content
 
@@ -60,7 +54,7 @@ def test_tools_refuse_hard_links_and_name_the_setting(tool: str, args: dict[str,
 def test_the_setting_allows_them(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SETTING, "1")
     assert Settings(workspace=folder).allow_hardlinks is True  # type: ignore[attr-defined]
-    message = call(tools_of(folder, allow_hardlinks=True)["speech_to_text"], {"audio_path": "linked.wav"})
+    message = call_tool(tools_of(folder, allow_hardlinks=True)["speech_to_text"], {"audio_path": "linked.wav"})
     assert message.status == "success", message.content
     assert "seven" in message.artifact["text"]
 
