@@ -8,8 +8,8 @@ CPU (``stt_threads`` threads), float16 on CUDA; loaded once per process and devi
 
 Audio enters only through the project's decode path (:func:`audio_tools.audio.stream_audio`):
 never a path to faster-whisper, which would decode with PyAV's own FFmpeg outside every cap.
-The stream is cut into windows of at most :data:`WINDOW_S` at its quietest moment near each
-window's end, and each window is given to the model as an array, so memory stays flat
+The stream is cut into windows of at most :data:`WINDOW_S` at quiet moments
+(:func:`audio_tools.stt.split.quiet_parts`), and each window is given to the model as an array, so memory stays flat
 whatever the length (measured: 313 MB peak for 60 minutes, against 3.4 GB for one array).
 Decoding is greedy (beam 1: as accurate as beam 5 here, and faster) without conditioning on
 the previous window. Word times are fitted to the audio (:mod:`audio_tools.stt.word_times`)
@@ -21,28 +21,26 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from audio_tools.audio import SAMPLE_RATE, AudioBlock, AudioInfo, stream_audio
+from audio_tools.audio import SAMPLE_RATE, AudioInfo, stream_audio
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 from audio_tools.language import is_english
 from audio_tools.model_packages import WHISPER_TINY_EN, locate
 from audio_tools.registry import BackendSpec, load_once
 from audio_tools.stt.base import STTRequest
+from audio_tools.stt.split import quiet_parts
 from audio_tools.stt.word_times import fit_words, frame_levels
 from audio_tools.transcript import Transcript, Word, split_at_pauses
 
-__all__ = ["BUNDLED_MODEL", "FasterWhisperBackend", "make", "windows"]
+__all__ = ["BUNDLED_MODEL", "FasterWhisperBackend", "make"]
 
 BUNDLED_MODEL = "tiny.en"
 WINDOW_S = 60.0  # flat memory and the same accuracy as one whole-file array (measured 30-300 s)
-CUT_SEARCH_S = 5.0  # each window ends at the quietest 100 ms of its last seconds
-CUT_SMOOTH_S = 0.1
 STREAM_BLOCK_S = 5.0
 PAUSE_S = 0.4
 MIN_WINDOW_S = 0.1  # shorter leftovers hold no word
@@ -73,7 +71,10 @@ class FasterWhisperBackend:
         blocks = stream_audio(info.path, SAMPLE_RATE, STREAM_BLOCK_S, settings=request.settings)
         end = 0.0
         try:
-            for offset, samples in windows(blocks):
+            for window in quiet_parts(blocks, SAMPLE_RATE, WINDOW_S):
+                offset, samples = window.start, window.samples
+                if len(samples) < MIN_WINDOW_S * SAMPLE_RATE:
+                    continue
                 request.check_cancelled()
                 found, detected = self._window(samples, offset, language, request)
                 language = language or detected
@@ -117,39 +118,6 @@ class FasterWhisperBackend:
                 msg = f"Whisper ({self.model}) failed on the audio at {offset:.1f} s: {e}. Try another backend."
                 raise BackendError(msg) from e
         return found, getattr(info, "language", None)
-
-
-def windows(blocks: Iterator[AudioBlock], window_s: float = WINDOW_S) -> Iterator[tuple[float, np.ndarray]]:
-    """``(start_s, samples)`` windows of at most ``window_s`` from 16 kHz blocks, cut at quiet moments.
-
-    Memory holds one window and one block.
-    """
-    size = round(window_s * SAMPLE_RATE)
-    buffer = np.zeros(0, dtype=np.float32)
-    start = 0
-    for block in blocks:
-        buffer = np.concatenate([buffer, block.samples])
-        while len(buffer) > size:
-            cut = _quietest_cut(buffer, size)
-            yield start / SAMPLE_RATE, buffer[:cut]
-            start += cut
-            buffer = buffer[cut:].copy()
-    if len(buffer) >= MIN_WINDOW_S * SAMPLE_RATE:
-        yield start / SAMPLE_RATE, buffer
-
-
-def _quietest_cut(buffer: np.ndarray, size: int) -> int:
-    """Where, in the last :data:`CUT_SEARCH_S` before ``size``, the audio is quietest (smoothed over 100 ms)."""
-    hop = round(0.01 * SAMPLE_RATE)
-    low = max(hop, size - round(min(CUT_SEARCH_S, size / SAMPLE_RATE / 5) * SAMPLE_RATE))
-    region = buffer[low:size]
-    frames = len(region) // hop
-    if frames == 0:
-        return size
-    energy = (region[: frames * hop].reshape(frames, hop).astype(np.float64) ** 2).mean(axis=1)
-    width = max(1, round(CUT_SMOOTH_S / 0.01))
-    smooth = np.convolve(energy, np.ones(width) / width, mode="same")
-    return low + int(np.argmin(smooth)) * hop
 
 
 def make(spec: BackendSpec, settings: Settings) -> FasterWhisperBackend:

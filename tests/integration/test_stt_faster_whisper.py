@@ -27,7 +27,8 @@ from audio_tools.config import Settings
 from audio_tools.errors import BackendUnavailableError
 from audio_tools.model_packages import WHISPER_TINY_EN, locate
 from audio_tools.stt import STT_BACKENDS, transcribe
-from audio_tools.stt.faster_whisper import windows
+from audio_tools.stt.faster_whisper import WINDOW_S
+from audio_tools.stt.split import quiet_parts
 from audio_tools.transcript import Transcript
 
 MEETINGS = Path(__file__).parents[2] / "examples" / "meetings"
@@ -154,12 +155,12 @@ def test_windows_cut_at_quiet_moments_and_keep_every_sample() -> None:
     for quiet_at in range(57, seconds, 58):  # a quiet half second near each 60 s boundary
         audio[quiet_at * SAMPLE_RATE: quiet_at * SAMPLE_RATE + SAMPLE_RATE // 2] = 0.0
     blocks = (AudioBlock(i / SAMPLE_RATE, audio[i: i + 5 * SAMPLE_RATE]) for i in range(0, len(audio), 5 * SAMPLE_RATE))
-    parts = list(windows(blocks))
+    parts = [(p.start, p.samples) for p in quiet_parts(blocks, SAMPLE_RATE, WINDOW_S)]
     assert np.array_equal(np.concatenate([p for _, p in parts]), audio)
     starts = [start for start, _ in parts]
     assert starts == pytest.approx(np.cumsum([0, *(len(p) / SAMPLE_RATE for _, p in parts[:-1])]).tolist())
     for start, part in parts[:-1]:
-        assert len(part) <= 60 * SAMPLE_RATE
+        assert len(part) <= WINDOW_S * SAMPLE_RATE
         cut = start + len(part) / SAMPLE_RATE
         assert any(q <= cut <= q + 0.5 for q in range(57, seconds, 58)), cut  # inside a quiet stretch
 
