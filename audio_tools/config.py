@@ -16,6 +16,9 @@ variables below (an empty value counts as unset); keyword arguments win over the
 | stt / tts / music        | AUDIO_TOOLS_STT / _TTS / _MUSIC                        | auto                     |
 | device                   | AUDIO_TOOLS_DEVICE                                     | auto (cuda when present) |
 | store_dir                | AUDIO_TOOLS_STORE_DIR                                  | <workspace>/.audio_store |
+| store_url                | AUDIO_TOOLS_STORE_URL                                  | none (embedded store)    |
+| embeddings               | AUDIO_TOOLS_EMBEDDINGS                                 | minilm (bundled, offline)|
+| store_lock_timeout_s     | AUDIO_TOOLS_STORE_LOCK_TIMEOUT_S                       | 10                       |
 | retention_days           | AUDIO_TOOLS_RETENTION_DAYS                             | 7                        |
 | whisper_model            | AUDIO_TOOLS_WHISPER_MODEL                              | openai/whisper-small     |
 | stt_threads              | AUDIO_TOOLS_STT_THREADS                                | every core               |
@@ -50,7 +53,7 @@ ENV_PREFIX = "AUDIO_TOOLS_"
 Device = Literal["auto", "cpu", "cuda"]
 POSITIVE_SETTINGS = (
     "max_input_bytes", "max_duration_s", "max_text_chars", "max_music_s", "max_output_s", "ffmpeg_timeout_s",
-    "openai_max_upload_bytes",
+    "openai_max_upload_bytes", "store_lock_timeout_s",
 )
 # The mapping Settings() reads: os.environ, or the one given to Settings.from_env for this call.
 _ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("audio_tools_environment", default=None)
@@ -79,7 +82,13 @@ class Settings(BaseSettings):
         tts: default text-to-speech backend spec.
         music: default text-to-music backend spec.
         device: ``cpu``, ``cuda`` or ``auto``.
-        store_dir: where the transcript store lives; defaults inside the workspace.
+        store_dir: where the transcript store lives; defaults inside the workspace. With
+            ``store_url`` it still holds the transcripts and the lexical index.
+        store_url: a Chroma server (``http://HOST:PORT``) holding the vectors instead of the
+            embedded store in ``store_dir``.
+        embeddings: embedding model spec of the store (``minilm``, ``sentence-transformers:NAME``,
+            ``openai:MODEL``).
+        store_lock_timeout_s: how long a writer waits for another writer of the embedded store.
         retention_days: age after which ``clean`` removes generated outputs.
         whisper_model: the larger Whisper ``auto`` speech-to-text looks for (a transformers checkpoint or
             a CTranslate2 folder) before the bundled tiny.en.
@@ -109,6 +118,9 @@ class Settings(BaseSettings):
     music: str = Field("auto", validation_alias=_alias("music"))
     device: Device = Field("auto", validation_alias=_alias("device"))
     store_dir: Path | None = Field(None, validation_alias=_alias("store_dir"))
+    store_url: str | None = Field(None, validation_alias=_alias("store_url"))
+    embeddings: str = Field("minilm", validation_alias=_alias("embeddings"))
+    store_lock_timeout_s: float = Field(10.0, strict=True, validation_alias=_alias("store_lock_timeout_s"))
     retention_days: float = Field(7.0, strict=True, validation_alias=_alias("retention_days"))
     whisper_model: str = Field("openai/whisper-small", validation_alias=_alias("whisper_model"))
     stt_threads: int | None = Field(None, ge=1, le=256, strict=True, validation_alias=_alias("stt_threads"))
