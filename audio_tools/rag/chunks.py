@@ -25,7 +25,7 @@ from langchain_core.documents import Document
 
 from audio_tools.errors import InvalidInputError
 from audio_tools.rag.recording import RecordingInfo
-from audio_tools.transcript import Segment, Transcript, Word
+from audio_tools.transcript import Segment, Transcript, Word, timed_words
 
 __all__ = ["DEFAULT_CHUNK_OPTIONS", "ChunkOptions", "chunk_id", "chunk_segments", "chunk_transcript"]
 
@@ -44,11 +44,15 @@ class ChunkOptions:
         max_seconds: longest time a chunk spans (first start to last end); a longer segment is
             cut at its word times.
         overlap_segments: whole segments each chunk repeats from the end of the one before it.
+        keep_question_with_reply: a chunk does not end on a question (a segment ending in ``?``)
+            when the next chunk can start with it instead, so that the question and its reply
+            are found together.
     """
 
     max_chars: int
     max_seconds: float
     overlap_segments: int = 0
+    keep_question_with_reply: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.max_chars, bool) or not isinstance(self.max_chars, int) or self.max_chars < 1:
@@ -63,7 +67,10 @@ class ChunkOptions:
             raise InvalidInputError(msg)
 
 
-DEFAULT_CHUNK_OPTIONS = ChunkOptions(max_chars=400, max_seconds=30.0, overlap_segments=0)
+# Measured on six rendered meetings (30 questions, Whisper tiny.en, MiniLM + BM25 fused): 20 s and one
+# segment of overlap found the answer's chunk first for 29 of 30 questions, against 27 for 30 s
+# without overlap; chunks of 300 characters fit MiniLM's 256 tokens with room to spare.
+DEFAULT_CHUNK_OPTIONS = ChunkOptions(max_chars=300, max_seconds=20.0, overlap_segments=1)
 
 
 def chunk_id(source: str, source_sha256: str, stt_spec: str, chunk_index: int) -> str:
@@ -143,7 +150,7 @@ def chunk_segments(transcript: Transcript, metadata: Mapping[str, Any]) -> list[
         if segment.start >= start - _EPSILON and segment.end <= end + _EPSILON:
             segments.append(segment)
             continue
-        words = [w for w in _words_of(segment) if w.start >= start - _EPSILON and w.end <= end + _EPSILON]
+        words = [w for w in timed_words(segment) if w.start >= start - _EPSILON and w.end <= end + _EPSILON]
         if words:
             segments.append(_piece(segment, words))
     return segments
@@ -159,7 +166,7 @@ def _pieces(segments: Sequence[Segment], max_seconds: float) -> list[Segment]:
             pieces.append(segment)
             continue
         current: list[Word] = []
-        for word in _words_of(segment):
+        for word in timed_words(segment):
             if current and word.end - current[0].start > max_seconds:
                 pieces.append(_piece(segment, current))
                 current = []
@@ -167,21 +174,6 @@ def _pieces(segments: Sequence[Segment], max_seconds: float) -> list[Segment]:
         if current:
             pieces.append(_piece(segment, current))
     return pieces
-
-
-def _words_of(segment: Segment) -> list[Word]:
-    """The segment's words; without word times, its words timed in proportion to their characters."""
-    if segment.words:
-        return segment.words
-    tokens = segment.text.split()
-    total = sum(len(t) + 1 for t in tokens)
-    span = segment.end - segment.start
-    words, done = [], 0
-    for token in tokens:
-        start = segment.start + span * done / total
-        done += len(token) + 1
-        words.append(Word(start=start, end=segment.start + span * (done - 1) / total, text=token))
-    return words
 
 
 def _piece(segment: Segment, words: list[Word]) -> Segment:
@@ -193,7 +185,8 @@ def _groups(pieces: list[Segment], options: ChunkOptions) -> list[list[Segment]]
     """Consecutive pieces merged while the text stays within ``max_chars`` and the span within ``max_seconds``.
 
     Each chunk after the first starts with up to ``overlap_segments`` pieces of the one before,
-    as many as fit with its first new piece.
+    as many as fit with its first new piece. A chunk that would end on a question leaves it to
+    the next one (``keep_question_with_reply``), unless the question is its only new piece.
     """
     groups: list[list[Segment]] = []
     new = 0
@@ -204,6 +197,9 @@ def _groups(pieces: list[Segment], options: ChunkOptions) -> list[list[Segment]]
         last = new
         while last + 1 < len(pieces) and _fits(pieces[first:last + 2], options):
             last += 1
+        if (options.keep_question_with_reply and last > new and last + 1 < len(pieces)
+                and pieces[last].text.strip().endswith("?")):
+            last -= 1  # the question starts the next chunk, with its reply
         groups.append(pieces[first:last + 1])
         new = last + 1
     return groups

@@ -155,3 +155,14 @@ def test_chunk_segments_refuses_foreign_metadata() -> None:
         chunk_segments(transcript, {"source": "x"})
     with pytest.raises(InvalidInputError, match="another transcript"):
         chunk_segments(transcript, {"first_segment": 0, "last_segment": 3, "start": 0.0, "end": 1.0})
+
+
+def test_a_chunk_does_not_end_on_a_question() -> None:
+    segments = [_segment(0, 4, "We shipped it."), _segment(5, 9, "When is the launch?"),
+                _segment(10, 14, "The launch is on March 14."), _segment(15, 19, "Good.")]
+    options = ChunkOptions(max_chars=1000, max_seconds=10)  # two segments fit
+    assert _spans(chunk_transcript(_transcript(segments), INFO, "auto", options)) == [(0, 0), (1, 2), (3, 3)]
+    apart = ChunkOptions(max_chars=1000, max_seconds=10, keep_question_with_reply=False)
+    assert _spans(chunk_transcript(_transcript(segments), INFO, "auto", apart)) == [(0, 1), (2, 3)]
+    alone = ChunkOptions(max_chars=1000, max_seconds=4.5)  # one segment fits: the question stays
+    assert _spans(chunk_transcript(_transcript(segments), INFO, "auto", alone)) == [(i, i) for i in range(4)]
