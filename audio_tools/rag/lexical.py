@@ -1,6 +1,8 @@
 """The lexical half of hybrid search: BM25 (``bm25s``) over the chunk texts, kept as a derived cache.
 
-Chroma's own BM25 and rank fusion run only in Chroma Cloud, so the lexical index lives here.
+Chroma's own BM25 and rank fusion run only in Chroma Cloud, so the lexical index lives here. Texts
+and queries are cut into :func:`audio_tools.rag.terms.terms` (numbers as digits, light stemming,
+no stopwords), the terms citations match on, so "twenty users" finds "20 users".
 ``bm25s`` cannot add or delete documents (rebuilding 100,000 chunks takes ~10 s), so the index
 is a cache of the collection, stamped with the collection's generation
 (:meth:`audio_tools.rag.store.RecordingStore.stamp`): whoever finds the stamp out of date, a
@@ -30,6 +32,7 @@ import numpy as np
 
 from audio_tools.rag.files import write_atomic
 from audio_tools.rag.filters import ChunkColumns, SearchFilters
+from audio_tools.rag.terms import terms
 
 __all__ = ["LEXICAL_DIR", "LexicalCache", "LexicalIndex"]
 
@@ -37,7 +40,6 @@ LEXICAL_DIR = "lexical"
 POINTER_NAME = "current.json"
 CHUNKS_NAME = "chunks.json"
 STALE_FOLDER_S = 60.0
-_SPLITTER = r"(?u)\b\w\w+\b"  # bm25s' default: words of two characters or more
 _FOLDER = re.compile(r"^[0-9a-f]{16}$")
 
 
@@ -58,7 +60,6 @@ class LexicalIndex:
         self.columns = columns
         self._retriever = retriever
         self._vocabulary: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
-        self._tokenizer = _tokenizer()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -72,18 +73,15 @@ class LexicalIndex:
         columns = ChunkColumns.of(texts, metadatas)
         retriever = None
         if ids:
-            tokenizer = _tokenizer()
-            tokens = tokenizer.tokenize(list(texts), return_as="ids", show_progress=False)
             retriever = bm25s.BM25()
-            retriever.index(tokenizer.to_tokenized_tuple(tokens), show_progress=False)
+            retriever.index([terms(text) for text in texts], show_progress=False)
         return cls(stamp, list(ids), columns, retriever)
 
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query`` as (id, BM25 score), best first; only chunks with a positive score."""
         if self._retriever is None or k < 1:
             return []
-        words = self._tokenizer.tokenize([query], return_as="string", show_progress=False)[0]
-        known = [self._vocabulary[w] for w in words if w in self._vocabulary]
+        known = [self._vocabulary[t] for t in dict.fromkeys(terms(query)) if t in self._vocabulary]
         if not known:
             return []
         mask = filters.mask(self.columns) if filters is not None else None
@@ -159,12 +157,6 @@ class LexicalCache:
             with contextlib.suppress(OSError):
                 if now - entry.stat().st_mtime > STALE_FOLDER_S:
                     shutil.rmtree(entry)
-
-
-def _tokenizer() -> Any:
-    import bm25s
-
-    return bm25s.tokenization.Tokenizer(lower=True, splitter=_SPLITTER, stopwords="en")
 
 
 def _save(index: LexicalIndex, folder: Path) -> None:

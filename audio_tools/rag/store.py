@@ -239,6 +239,11 @@ class RecordingStore:
         workspace = Workspace(settings=self.settings)
         found = discover(paths, workspace.root)
         spec = str(STT_BACKENDS.resolve(stt or self.settings.stt, self.settings))
+        with self.reading():  # refuse the whole ingest, not file by file
+            self._refuse_if_rebuilding()
+            collection = self._collection()
+            if collection is not None:
+                self._check_identity(collection)
         outcomes = [FileOutcome(path=argument, outcome="failed", reason=why) for argument, why in found.misses]
         total = len(found.files)
         for index, path in enumerate(found.files):
@@ -272,6 +277,7 @@ class RecordingStore:
             How many chunks were deleted (0: it was not in the store).
         """
         source = self._source_name(source)
+        self._refuse_if_rebuilding()
         with self.lock.writing(f"remove {source}"):
             collection = self._collection(changing=True)
             if collection is None:
@@ -292,6 +298,7 @@ class RecordingStore:
         ``ingest``.
         """
         workspace = Workspace(settings=self.settings)
+        self._refuse_if_rebuilding()
         with self.reading():
             stored = self._sources()
         report = SyncReport()
@@ -357,7 +364,7 @@ class RecordingStore:
             info = RecordingInfo(source=record["source"], source_sha256=record["sha256"],
                                  recorded_at=record["recorded_at"], title=record["title"],
                                  duration_s=transcript.duration_s)
-            documents.extend(chunk_transcript(transcript, info, record["stt_spec"], self.chunk_options))
+            documents.extend(self._chunks(transcript, info, record["stt_spec"]))
         vectors = self._embed(documents)
         identity = self.identity()
         with self.lock.writing("rebuild"):
@@ -514,7 +521,7 @@ class RecordingStore:
                     self._check_identity(collection)
                 stored = self._source_chunks(collection, info.source) if collection is not None else {}
             info = _keep_labels(info, stored, recorded_at=recorded_at, title=title)
-            if not force and _complete(stored, info, spec):
+            if not force and _complete(stored, info, spec, _chunking(self.chunk_options)):
                 return FileOutcome(path=shown, outcome="unchanged", source=info.source, chunks=len(stored))
             transcript = None if force else self.transcripts.load(info.source_sha256, spec)
             transcribed = transcript is None
@@ -524,7 +531,7 @@ class RecordingStore:
                 tell("transcribing")
                 transcript = transcribe(opened, backend=spec, settings=self.settings)
                 self.transcripts.save(info.source_sha256, spec, transcript)
-        documents = chunk_transcript(transcript, info, spec, self.chunk_options)
+        documents = self._chunks(transcript, info, spec)
         if not documents:
             return FileOutcome(path=shown, outcome="failed", source=info.source, transcribed=transcribed,
                                reason="no speech was heard in it (its transcript is empty), so there is nothing "
@@ -546,6 +553,14 @@ class RecordingStore:
         return FileOutcome(path=shown, outcome=outcome, source=info.source, chunks=len(documents),
                            added=len(write), removed=len(stale), transcribed=transcribed)
 
+    def _chunks(self, transcript: Transcript, info: RecordingInfo, spec: str) -> list[Document]:
+        """The transcript's chunks, each also recording the chunk options that cut it (``chunking``)."""
+        documents = chunk_transcript(transcript, info, spec, self.chunk_options)
+        chunking = _chunking(self.chunk_options)
+        for document in documents:
+            document.metadata["chunking"] = chunking
+        return documents
+
     def _move(self, collection: Collection, record: _SourceRecord, new: RecordingInfo) -> None:
         """Re-key a moved recording's chunks to its new path (its transcript, its vectors)."""
         old = collection.get(where={"source": record.source}, include=["documents", "metadatas", "embeddings"])
@@ -554,7 +569,7 @@ class RecordingStore:
         transcript = self.transcripts.load(record.sha256, record.stt_spec)
         if transcript is not None:
             info = replace(new, recorded_at=record.recorded_at, title=record.title, duration_s=transcript.duration_s)
-            documents = chunk_transcript(transcript, info, record.stt_spec, self.chunk_options)
+            documents = self._chunks(transcript, info, record.stt_spec)
         else:  # no transcript: the stored chunks themselves, under the new path
             documents = [_rekeyed(i, t or "", dict(m or {}), new.source)
                          for i, t, m in zip(old["ids"], old["documents"] or [], old["metadatas"] or [], strict=True)]
@@ -619,10 +634,8 @@ class RecordingStore:
 
         with self._guard:
             client = self._client_now()
-            if (create or changing) and self._manifest_path().exists():
-                msg = (f"A rebuild of the store {self.location} was interrupted; run it again (audio-agent "
-                       f"store rebuild) before changing the store.")
-                raise InvalidInputError(msg)
+            if create or changing:
+                self._refuse_if_rebuilding()
             try:
                 collection = client.get_collection(self.collection_name)
             except NotFoundError:
@@ -642,6 +655,12 @@ class RecordingStore:
                 stamp = _stamp(collection.metadata)
             self._seen = stamp
             return collection
+
+    def _refuse_if_rebuilding(self) -> None:
+        if self._manifest_path().exists():
+            msg = (f"A rebuild of the store {self.location} was interrupted; run it again (audio-agent store "
+                   f"rebuild) before changing the store.")
+            raise InvalidInputError(msg)
 
     def _check_identity(self, collection: Collection) -> None:
         metadata = collection.metadata or {}
@@ -777,8 +796,8 @@ class _SourceRecord:
                 "recorded_at": self.recorded_at}
 
 
-def _complete(stored: dict[str, StoredChunk], info: RecordingInfo, spec: str) -> bool:
-    """Whether the stored chunks of a source are exactly those of this content, spec and labels."""
+def _complete(stored: dict[str, StoredChunk], info: RecordingInfo, spec: str, chunking: str) -> bool:
+    """Whether the stored chunks of a source are exactly those of this content, spec, labels and chunk options."""
     if not stored:
         return False
     metadatas = [c.metadata for c in stored.values()]
@@ -787,6 +806,8 @@ def _complete(stored: dict[str, StoredChunk], info: RecordingInfo, spec: str) ->
         m.get("source_sha256") == info.source_sha256 and m.get("stt_spec") == spec
         and m.get("title") == info.title and m.get("recorded_at") == info.recorded_at for m in metadatas
     ):
+        return False
+    if any(m.get("chunking") != chunking for m in metadatas):
         return False
     count = counts.pop()
     if not isinstance(count, int):
@@ -826,6 +847,11 @@ def _rekeyed(old_id: str, text: str, metadata: dict[str, Any], source: str) -> D
     new_id = chunk_id(source, str(metadata.get("source_sha256", "")), str(metadata.get("stt_spec", "")),
                       int(metadata.get("chunk_index", 0)))
     return Document(page_content=text, metadata={**metadata, "source": source}, id=new_id or old_id)
+
+
+def _chunking(options: ChunkOptions) -> str:
+    """Chunk options as a chunk records them: ``max_chars/max_seconds/overlap_segments``."""
+    return f"{options.max_chars}/{options.max_seconds:g}/{options.overlap_segments}"
 
 
 def _metadata(identity: EmbeddingIdentity, generation: int) -> dict[str, Any]:
