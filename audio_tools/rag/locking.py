@@ -79,7 +79,7 @@ class StoreLock:
             if self._mode is not None:  # nested in this thread's own hold: write covers read
                 yield
                 return
-            self._acquire("read", "read")
+            self._acquire("read")
             try:
                 yield
             finally:
@@ -103,7 +103,7 @@ class StoreLock:
             if self._mode == "read":
                 msg = "StoreLock.writing inside reading: take the write lock first."
                 raise RuntimeError(msg)
-            self._acquire("write", doing)
+            self._acquire("write")
             try:
                 self._write_holder(doing)
                 yield
@@ -121,7 +121,7 @@ class StoreLock:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _acquire(self, mode: Literal["read", "write"], doing: str) -> None:
+    def _acquire(self, mode: Literal["read", "write"]) -> None:
         if self._file is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._file = filelock.ReadWriteLock(self.folder / LOCK_NAME, timeout=self.timeout_s, is_singleton=False)
@@ -136,7 +136,7 @@ class StoreLock:
             try:
                 take(timeout=max(0.0, self.timeout_s - _QUICK_TRY_S))
             except filelock.Timeout as e:
-                raise self._busy(mode, doing, time.monotonic() - started + _QUICK_TRY_S) from e
+                raise self._busy(mode, time.monotonic() - started + _QUICK_TRY_S) from e
         self._mode = mode
 
     def _release(self) -> None:
@@ -149,11 +149,10 @@ class StoreLock:
         with contextlib.suppress(OSError):
             (self.folder / HOLDER_NAME).write_text(record, encoding="utf-8")
 
-    def _busy(self, mode: str, doing: str, waited: float) -> StoreBusyError:
+    def _busy(self, mode: str, waited: float) -> StoreBusyError:
         who = self.holder() or "another process"
-        action = "read" if mode == "read" else doing
-        msg = (f"The meeting store {self.folder} is busy: {who} is writing to it, and {action} waited "
-               f"{waited:.0f} s (store_lock_timeout_s) for it. An embedded store takes one writer at a time. "
+        msg = (f"The meeting store {self.folder} is busy: {who} is writing to it, and this {mode} waited "
+               f"{waited:.0f} s for it (store_lock_timeout_s). An embedded store takes one writer at a time. "
                f"Wait for the other ingest to finish and try again, or raise AUDIO_TOOLS_STORE_LOCK_TIMEOUT_S to "
                f"wait longer; for many writers at once, run a Chroma server (chroma run --path DIR --port 8000) "
                f"and use it with --store http://localhost:8000 (AUDIO_TOOLS_STORE_URL).")
