@@ -132,6 +132,8 @@ class RecordingStore:
         self._vectorstore: Chroma | None = None
         self._seen: str | None = None  # the stamp this process's client reflects
         self._guard = threading.RLock()
+        self._read_depth = 0  # nested reading() holds of the thread holding _guard
+        self._read_collection: Collection | None = None  # the collection looked up once per reading hold
 
     def __repr__(self) -> str:
         return f"RecordingStore({self.location!r}, collection={self.collection_name!r})"
@@ -196,12 +198,15 @@ class RecordingStore:
         Raises:
             StoreBusyError: a writer held the store longer than ``store_lock_timeout_s``.
         """
-        if self.server:
-            with self._guard:
+        hold = self._guard if self.server else self.lock.reading()
+        with hold, self._guard:
+            self._read_depth += 1
+            try:
                 yield
-        else:
-            with self.lock.reading():
-                yield
+            finally:
+                self._read_depth -= 1
+                if self._read_depth == 0:
+                    self._read_collection = None
 
     # ----- writing
 
@@ -505,6 +510,7 @@ class RecordingStore:
                     self._client.close()  # type: ignore[attr-defined]
             self._client = None
             self._vectorstore = None
+            self._read_collection = None
             self._seen = None
 
     # ----- internals: one file
@@ -632,6 +638,9 @@ class RecordingStore:
         from chromadb.errors import NotFoundError
 
         with self._guard:
+            reading = self._read_depth > 0 and not (create or changing)
+            if reading and self._read_collection is not None:
+                return self._read_collection
             client = self._client_now()
             if create or changing:
                 self._refuse_if_rebuilding()
@@ -653,6 +662,8 @@ class RecordingStore:
                 collection = client.get_collection(self.collection_name)
                 stamp = _stamp(collection.metadata)
             self._seen = stamp
+            if reading:
+                self._read_collection = collection
             return collection
 
     def _refuse_if_rebuilding(self) -> None:
