@@ -3,13 +3,20 @@
 Chroma's own BM25 and rank fusion run only in Chroma Cloud, so the lexical index lives here. Texts
 and queries are cut into :func:`audio_tools.rag.terms.terms` (numbers as digits, light stemming,
 no stopwords), the terms citations match on, so "twenty users" finds "20 users".
-``bm25s`` cannot add or delete documents (rebuilding 100,000 chunks takes ~10 s), so the index
-is a cache of the collection, stamped with the collection's generation
-(:meth:`audio_tools.rag.store.RecordingStore.stamp`): whoever finds the stamp out of date, a
-reader or a writer, builds it again from the collection and saves it. Layout::
+
+``bm25s`` cannot add or delete documents, so the index is a cache of the collection, stamped
+with the collection's generation (:meth:`audio_tools.rag.store.RecordingStore.stamp`): whoever
+finds the stamp out of date, a reader or a writer, makes it again and saves it. Reading every
+chunk back from Chroma is the slow part (about 0.2 ms a chunk here), so writers of an embedded
+store also note each change in a journal (the chunk ids it removed and wrote, between two
+stamps); when the journal links the saved index's stamp to the collection's, only the written
+chunks are read and cut into terms, and the BM25 arrays are rebuilt from the terms kept for the
+others. When it does not (a writer killed mid-change, a rebuild, a server's writers elsewhere),
+the index is made again from every chunk. Layout::
 
     <store>/lexical/<collection>/current.json     {"stamp", "folder"}: the index in use
-    <store>/lexical/<collection>/<folder>/        bm25s arrays + chunks.json (ids, texts, filter columns)
+    <store>/lexical/<collection>/<folder>/        bm25s arrays + chunks.json (ids, texts, terms, filter fields)
+    <store>/lexical/<collection>/changes.jsonl    the journal: {"from", "to", "removed", "written"} per change
 
 A new index is written whole into a new folder, then ``current.json`` is replaced atomically to
 point at it, so a reader never loads half an index; folders no longer pointed at are removed a
@@ -20,11 +27,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import secrets
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,48 +43,83 @@ from audio_tools.rag.files import write_atomic
 from audio_tools.rag.filters import ChunkColumns, SearchFilters
 from audio_tools.rag.terms import terms
 
-__all__ = ["LEXICAL_DIR", "LexicalCache", "LexicalIndex"]
+__all__ = ["LEXICAL_DIR", "LexicalCache", "LexicalIndex", "LexicalRow"]
 
 LEXICAL_DIR = "lexical"
 POINTER_NAME = "current.json"
 CHUNKS_NAME = "chunks.json"
+JOURNAL_NAME = "changes.jsonl"
+JOURNAL_KEEP = 500
 STALE_FOLDER_S = 60.0
 _FOLDER = re.compile(r"^[0-9a-f]{16}$")
+
+
+@dataclass(frozen=True)
+class LexicalRow:
+    """One chunk as the lexical index keeps it: its terms and the fields filters look at."""
+
+    id: str
+    text: str
+    terms: list[str]
+    source: str
+    speaker: str
+    recorded_at: float | None
+
+    @classmethod
+    def of(cls, chunk_id: str, text: str, metadata: dict[str, Any]) -> LexicalRow:
+        """The row of a chunk given by its id, text and Chroma metadata."""
+        recorded_at = metadata.get("recorded_at")
+        return cls(id=chunk_id, text=text, terms=terms(text), source=str(metadata.get("source", "")),
+                   speaker=str(metadata.get("speaker", "")),
+                   recorded_at=float(recorded_at) if isinstance(recorded_at, int | float) else None)
 
 
 class LexicalIndex:
     """A BM25 index of some chunks, with the columns the search filters need.
 
-    Build one with :meth:`build`; save and load it with :class:`LexicalCache`.
+    Build one with :meth:`build` (or :meth:`updated` from an older one); save and load it with
+    :class:`LexicalCache`.
 
     Attributes:
         stamp: the collection generation it was built from.
-        ids: the chunk ids, in index order.
-        columns: the chunks' texts and filter fields, in the same order.
+        rows: the chunks, in index order.
+        ids: their ids.
+        columns: their texts and filter fields, as arrays in the same order.
     """
 
-    def __init__(self, stamp: str, ids: list[str], columns: ChunkColumns, retriever: Any) -> None:
+    def __init__(self, stamp: str, rows: list[LexicalRow], retriever: Any = None) -> None:
+        import bm25s
+
         self.stamp = stamp
-        self.ids = ids
-        self.columns = columns
-        self._retriever = retriever
-        self._vocabulary: dict[str, int] = retriever.vocab_dict if retriever is not None else {}
+        self.rows = rows
+        self.ids = [r.id for r in rows]
+        self.columns = ChunkColumns(
+            sources=np.array([r.source for r in rows], dtype=object),
+            speakers=np.array([r.speaker for r in rows], dtype=object),
+            recorded_at=np.array([np.nan if r.recorded_at is None else r.recorded_at for r in rows], dtype=np.float64),
+            texts=[r.text for r in rows],
+        )
+        self._retriever: Any = retriever
+        self._vocabulary: dict[str, int] = {}
+        if rows and retriever is None:
+            self._retriever = bm25s.BM25()
+            self._retriever.index([r.terms for r in rows], show_progress=False)
+        if self._retriever is not None:
+            self._vocabulary = self._retriever.vocab_dict
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.rows)
 
     @classmethod
     def build(cls, stamp: str, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]]
               ) -> LexicalIndex:
         """Index chunks given by their ids, texts and Chroma metadata."""
-        import bm25s
+        return cls(stamp, [LexicalRow.of(i, t, m) for i, t, m in zip(ids, texts, metadatas, strict=True)])
 
-        columns = ChunkColumns.of(texts, metadatas)
-        retriever = None
-        if ids:
-            retriever = bm25s.BM25()
-            retriever.index([terms(text) for text in texts], show_progress=False)
-        return cls(stamp, list(ids), columns, retriever)
+    def updated(self, stamp: str, removed: Collection[str], added: Sequence[LexicalRow]) -> LexicalIndex:
+        """This index with some chunks removed and others added or replaced (their terms are not cut again)."""
+        replaced = set(removed) | {r.id for r in added}
+        return LexicalIndex(stamp, [r for r in self.rows if r.id not in replaced] + list(added))
 
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query`` as (id, BM25 score), best first; only chunks with a positive score."""
@@ -107,6 +151,62 @@ class LexicalCache:
         """The stamp of the saved index, None when there is none."""
         pointer = self._pointer()
         return None if pointer is None else pointer[0]
+
+    def latest(self) -> LexicalIndex | None:
+        """The index in memory, else the saved one, whatever their stamp; None when there is none."""
+        if self._loaded is None:
+            pointer = self._pointer()
+            if pointer is not None:
+                with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                    self._loaded = _load(self.folder / pointer[1], pointer[0])
+        return self._loaded
+
+    def record(self, before: str, after: str, removed: Sequence[str], written: Sequence[str]) -> None:
+        """Note one finished change of the collection, from stamp ``before`` to ``after``.
+
+        The caller holds the store's write lock, so the changes form one chain; a change that was
+        not noted (a crash before this, another machine's writer) breaks it, and readers then
+        rebuild the index whole. The journal keeps the last :data:`JOURNAL_KEEP` changes.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"from": before, "to": after, "removed": list(removed), "written": list(written)})
+        path = self.folder / JOURNAL_NAME
+        with open(path, "a", encoding="utf-8") as journal:
+            journal.write(line + "\n")
+            journal.flush()
+            os.fsync(journal.fileno())
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if len(lines) > 2 * JOURNAL_KEEP:
+            write_atomic(path, ("\n".join(lines[-JOURNAL_KEEP:]) + "\n").encode("utf-8"))
+
+    def changes(self, since: str, until: str) -> tuple[set[str], set[str]] | None:
+        """The chunk ids removed, and those written, from stamp ``since`` to ``until``; None when not known."""
+        try:
+            lines = (self.folder / JOURNAL_NAME).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return None
+        steps: dict[str, dict[str, Any]] = {}
+        for line in lines:
+            with contextlib.suppress(ValueError, KeyError, TypeError):  # a torn last line: a broken chain
+                entry = json.loads(line)
+                steps[str(entry["from"])] = entry
+        removed: set[str] = set()
+        written: set[str] = set()
+        stamp = since
+        for _ in range(len(steps)):
+            if stamp == until:
+                break
+            entry = steps.get(stamp)
+            if entry is None:
+                return None
+            for chunk_id in entry["removed"]:
+                removed.add(chunk_id)
+                written.discard(chunk_id)
+            for chunk_id in entry["written"]:
+                written.add(chunk_id)
+                removed.discard(chunk_id)
+            stamp = str(entry["to"])
+        return (removed, written) if stamp == until else None
 
     def get(self, stamp: str) -> LexicalIndex | None:
         """The index for ``stamp``: the one in memory, else the saved one; None when neither has that stamp."""
@@ -163,31 +263,22 @@ class LexicalCache:
 def _save(index: LexicalIndex, folder: Path) -> None:
     if index._retriever is not None:
         index._retriever.save(folder, show_progress=False)
-    columns = index.columns
-    chunks = {
+    rows = {
         "stamp": index.stamp,
-        "ids": index.ids,
-        "texts": list(columns.texts),
-        "sources": columns.sources.tolist(),
-        "speakers": columns.speakers.tolist(),
-        "recorded_at": [None if np.isnan(t) else t for t in columns.recorded_at.tolist()],
+        "rows": [[r.id, r.text, r.terms, r.source, r.speaker, r.recorded_at] for r in index.rows],
     }
-    write_atomic(folder / CHUNKS_NAME, json.dumps(chunks, ensure_ascii=False).encode("utf-8"))
+    write_atomic(folder / CHUNKS_NAME, json.dumps(rows, ensure_ascii=False).encode("utf-8"))
 
 
 def _load(folder: Path, stamp: str) -> LexicalIndex:
+    saved = json.loads((folder / CHUNKS_NAME).read_text(encoding="utf-8"))
+    if saved["stamp"] != stamp:
+        msg = f"{folder} holds the index of {saved['stamp']}, not {stamp}"
+        raise ValueError(msg)
+    rows = [LexicalRow(id=str(i), text=str(t), terms=list(w), source=str(s), speaker=str(p),
+                       recorded_at=None if r is None else float(r)) for i, t, w, s, p, r in saved["rows"]]
+    if not rows:
+        return LexicalIndex(stamp, rows)
     import bm25s
 
-    chunks = json.loads((folder / CHUNKS_NAME).read_text(encoding="utf-8"))
-    if chunks["stamp"] != stamp:
-        msg = f"{folder} holds the index of {chunks['stamp']}, not {stamp}"
-        raise ValueError(msg)
-    ids = [str(i) for i in chunks["ids"]]
-    retriever = bm25s.BM25.load(folder, show_progress=False) if ids else None
-    columns = ChunkColumns(
-        sources=np.array(chunks["sources"], dtype=object),
-        speakers=np.array(chunks["speakers"], dtype=object),
-        recorded_at=np.array([np.nan if t is None else t for t in chunks["recorded_at"]], dtype=np.float64),
-        texts=chunks["texts"],
-    )
-    return LexicalIndex(stamp, ids, columns, retriever)
+    return LexicalIndex(stamp, rows, bm25s.BM25.load(folder, show_progress=False))

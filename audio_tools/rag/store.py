@@ -46,7 +46,7 @@ from audio_tools.rag.chunks import DEFAULT_CHUNK_OPTIONS, ChunkOptions, chunk_id
 from audio_tools.rag.discover import discover
 from audio_tools.rag.files import write_atomic
 from audio_tools.rag.filters import SearchFilters
-from audio_tools.rag.lexical import LEXICAL_DIR, LexicalCache, LexicalIndex
+from audio_tools.rag.lexical import LEXICAL_DIR, LexicalCache, LexicalIndex, LexicalRow
 from audio_tools.rag.locking import StoreBusyError, StoreLock
 from audio_tools.rag.recording import RecordingInfo, describe_recording
 from audio_tools.rag.reports import FileOutcome, IngestEvent, IngestReport, Outcome, SourceInfo, StoreInfo, SyncReport
@@ -449,12 +449,21 @@ class RecordingStore:
                 return LexicalIndex.build("empty", [], [], [])
             stamp = _stamp(collection.metadata)
             index = self.lexical.get(stamp)
-            if index is None:
+            if index is not None:
+                return index
+            base = self.lexical.latest()
+            changes = self.lexical.changes(base.stamp, stamp) if base is not None else None
+            if base is not None and changes is not None:  # only what the journal says changed
+                removed, written = changes
+                fresh = self.chunks(sorted(written))
+                rows = [LexicalRow.of(c.id, c.text, c.metadata) for c in fresh.values()]
+                index = base.updated(stamp, removed | (written - fresh.keys()), rows)
+            else:
                 chunks = self._all_chunks(collection)
                 index = LexicalIndex.build(stamp, [c.id for c in chunks], [c.text for c in chunks],
                                            [c.metadata for c in chunks])
-                with contextlib.suppress(AudioToolsError, OSError):  # a full disk: keep it in memory only
-                    self.lexical.put(index)
+            with contextlib.suppress(AudioToolsError, OSError):  # a full disk: used from memory only
+                self.lexical.put(index)
             return index
 
     def refresh_lexical(self) -> None:
@@ -686,12 +695,14 @@ class RecordingStore:
     def _change(self, collection: Collection, *, delete: Sequence[str] = (), upsert: Sequence[Document] = (),
                 vectors: dict[str, list[float]] | None = None) -> None:
         """Delete and upsert chunks between two generation bumps (the caller holds the write lock)."""
-        self._bump(collection)
+        before, started = self._bump(collection)
         if delete:
             collection.delete(ids=list(delete))
         if upsert:
             self._upsert(collection, upsert, vectors or {})
-        self._bump(collection)
+        unchanged, after = self._bump(collection)
+        if not self.server and unchanged == started:  # under the lock nobody else changed it meanwhile
+            self.lexical.record(before, after, list(delete), [str(d.id) for d in upsert])
 
     def _upsert(self, collection: Collection, documents: Sequence[Document], vectors: dict[str, list[float]]) -> None:
         for start in range(0, len(documents), WRITE_BATCH):
@@ -700,13 +711,19 @@ class RecordingStore:
                               metadatas=[d.metadata for d in batch],
                               embeddings=[vectors[str(d.id)] for d in batch])  # type: ignore[arg-type]
 
-    def _bump(self, collection: Collection) -> None:
-        """Raise the generation (with a fresh token): lexical caches and other clients are stale from now."""
+    def _bump(self, collection: Collection) -> tuple[str, str]:
+        """Raise the generation (with a fresh token): lexical caches and other clients are stale from now.
+
+        Returns:
+            The stamps before and after.
+        """
         metadata = dict(self._client_now().get_collection(self.collection_name).metadata or {})
+        before = _stamp(metadata)
         metadata["generation"] = _generation(metadata) + 1
         metadata["generation_token"] = secrets.token_hex(8)
         collection.modify(metadata=metadata)
         self._seen = _stamp(metadata)
+        return before, self._seen
 
     def _embed(self, documents: Sequence[Document]) -> dict[str, list[float]]:
         if not documents:

@@ -106,3 +106,58 @@ def test_a_store_rebuilds_its_index_when_another_changed_the_collection(settings
     assert reader.info().lexical_current
     writer.close()
     reader.close()
+
+
+def _full(store: RecordingStore) -> LexicalIndex:
+    with store.reading():
+        collection = store._collection()
+        assert collection is not None
+        found = collection.get(include=["documents", "metadatas"])
+        return LexicalIndex.build(store.stamp() or "", found["ids"], found["documents"], found["metadatas"])
+
+
+def _rows(index: LexicalIndex) -> list[tuple[object, ...]]:
+    return sorted((r.id, r.text, tuple(r.terms), r.source, r.speaker, r.recorded_at) for r in index.rows)
+
+
+def test_the_journal_updates_the_index_as_a_full_rebuild_would(settings: Settings) -> None:
+    files = meeting_files(settings.workspace / "meetings")
+    seed_transcripts(settings, files)
+    writer = RecordingStore(settings, embeddings=fake_embeddings())
+    reader = RecordingStore(settings, embeddings=fake_embeddings())
+    writer.ingest("meetings/design_review.flac", stt=STT)
+    assert reader.lexical_index().stamp == reader.stamp()
+    writer.ingest("meetings", stt=STT)
+    writer.remove("meetings/review_opening.flac")
+    journal = (reader.lexical.folder / "changes.jsonl").read_text().splitlines()
+    assert len(journal) == 4  # design_review; review_opening, support_weekly; the removal
+    base = reader.lexical.latest()
+    assert base is not None and base.stamp != reader.stamp()
+    assert reader.lexical.changes(base.stamp, reader.stamp() or "") is not None
+    updated = reader.lexical_index()
+    full = _full(reader)
+    assert _rows(updated) == _rows(full)
+    for query in ("Spanish translation", "password resets", "twenty users"):
+        assert sorted(updated.search(query, 5)) == sorted(full.search(query, 5))
+    writer.close()
+    reader.close()
+
+
+def test_a_broken_journal_means_a_full_rebuild(settings: Settings) -> None:
+    files = meeting_files(settings.workspace / "meetings")
+    seed_transcripts(settings, files)
+    store = RecordingStore(settings, embeddings=fake_embeddings())
+    store.ingest("meetings/design_review.flac", stt=STT)
+    old = store.lexical_index().stamp
+    store.ingest("meetings", stt=STT)
+    journal = store.lexical.folder / "changes.jsonl"
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join(lines[:-1]) + '\n{"from": "torn')  # the last change was not noted whole
+    assert store.lexical.changes(old, store.stamp() or "") is None
+    store.lexical._loaded = None
+    with store.lock.writing("a test"):
+        collection = store._collection()
+        assert collection is not None
+        store._bump(collection)  # stale now; only a full rebuild can catch up
+    assert _rows(store.lexical_index()) == _rows(_full(store))
+    store.close()
