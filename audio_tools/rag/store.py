@@ -13,14 +13,16 @@ Chunk ids are deterministic (:func:`audio_tools.rag.chunks.chunk_id`: path, cont
 speech-to-text spec, position), so every change is a difference of id sets, made idempotent:
 
 * ingest hashes each file, and leaves it alone when the source's stored ids are exactly the ids
-  its chunks would have; otherwise it transcribes (outside the lock, or reuses the stored
-  transcript of the same content), embeds (outside the lock), then under the write lock deletes
-  the source's stale ids and upserts the missing or changed ones. A run killed anywhere and run
-  again converges to what one clean run makes;
+  its chunks would have (same content, speech-to-text spec, title, time and chunk options: each
+  chunk also records the options that cut it, as ``chunking``); otherwise it transcribes
+  (outside the lock, or reuses the stored transcript of the same content), embeds (outside the
+  lock), then under the write lock deletes the source's stale ids and upserts the missing or
+  changed ones. A run killed anywhere and run again converges to what one clean run makes;
 * every change raises the collection's ``generation`` before and after (with a fresh random
   token each time): the lexical cache and other processes' clients compare it to know they are
   stale (an embedded client opened before another process wrote must be reopened; see
-  :mod:`audio_tools.rag.locking` for what was measured);
+  :mod:`audio_tools.rag.locking` for what was measured), and an embedded store's writers note
+  the ids each change removed and wrote, so that the lexical index catches up cheaply;
 * the collection's metadata names the embedding model and its dimension; a store is never
   searched or extended with other embeddings (``rebuild`` re-indexes it with new ones).
 """

@@ -18,7 +18,7 @@ from helpers.meeting_store import STT, fake_embeddings, meeting_files, seed_tran
 
 import audio_tools.stt
 from audio_tools.config import Settings
-from audio_tools.errors import InvalidInputError
+from audio_tools.errors import BackendUnavailableError, InvalidInputError
 from audio_tools.rag.chunks import DEFAULT_CHUNK_OPTIONS, ChunkOptions, chunk_id
 from audio_tools.rag.reports import IngestEvent
 from audio_tools.rag.search import search
@@ -305,3 +305,19 @@ def test_location_urls_are_checked(settings: Settings) -> None:
         RecordingStore(settings, location="http://localhost:8000/some/path", embeddings=fake_embeddings())
     store = RecordingStore(settings, location="http://127.0.0.1:9", embeddings=fake_embeddings())
     assert store.server and store.location == "http://127.0.0.1:9"
+
+
+def test_an_unreachable_server_is_named_with_what_to_do(settings: Settings) -> None:
+    store = RecordingStore(settings, location="http://127.0.0.1:9", embeddings=fake_embeddings())
+    with pytest.raises(BackendUnavailableError, match=r"http://127\.0\.0\.1:9 .*chroma run"):
+        store.info()
+
+
+def test_the_collection_is_a_langchain_vector_store(store: RecordingStore, files: dict[str, Path]) -> None:
+    with pytest.raises(InvalidInputError, match="empty"):
+        _ = store.vectorstore
+    store.ingest(files["design_review"], stt=STT)
+    with store.reading():
+        found = store.vectorstore.similarity_search("When can the new website go live?", k=2,
+                                                    filter={"source": "meetings/design_review.flac"})
+    assert len(found) == 2 and all(d.metadata["source"] == "meetings/design_review.flac" for d in found)
