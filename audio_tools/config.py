@@ -24,6 +24,7 @@ variables below (an empty value counts as unset); keyword arguments win over the
 | stt_threads              | AUDIO_TOOLS_STT_THREADS                                | every core               |
 | whisper_batch_size       | AUDIO_TOOLS_WHISPER_BATCH_SIZE                         | 4 (CPU), 16 (CUDA)       |
 | musicgen_window_s        | AUDIO_TOOLS_MUSICGEN_WINDOW_S                          | the model's own window   |
+| llm                      | AUDIO_TOOLS_LLM                                        | auto (OpenAI when set)   |
 | openai_api_key           | AUDIO_TOOLS_OPENAI_API_KEY, else OPENAI_API_KEY        | none                     |
 | openai_base_url          | AUDIO_TOOLS_OPENAI_BASE_URL, else OPENAI_BASE_URL      | the OpenAI API           |
 | openai_max_upload_bytes  | AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES                    | 25 MB                    |
@@ -95,6 +96,8 @@ class Settings(BaseSettings):
         stt_threads: CPU threads of the faster-whisper backend; every core the process may use when None.
         whisper_batch_size: 30-second chunks Whisper decodes at once; by device when None.
         musicgen_window_s: MusicGen's window length; the model's own when None.
+        llm: chat model spec (``openai:MODEL``, ``ollama:MODEL``, ``openai-compatible:MODEL@URL``,
+            ``none``); ``auto`` is ``openai:gpt-4o-mini`` when OpenAI is configured, else none.
         openai_api_key: key of the OpenAI API (or of a compatible server).
         openai_base_url: an OpenAI-compatible server instead of the OpenAI API.
         openai_max_upload_bytes: largest file sent to the transcription API in one request.
@@ -127,6 +130,7 @@ class Settings(BaseSettings):
     whisper_batch_size: int | None = Field(None, ge=1, le=256, strict=True,
                                            validation_alias=_alias("whisper_batch_size"))
     musicgen_window_s: float | None = Field(None, strict=True, validation_alias=_alias("musicgen_window_s"))
+    llm: str = Field("auto", validation_alias=_alias("llm"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_alias("openai_api_key", "OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_alias("openai_base_url", "OPENAI_BASE_URL"))
     openai_max_upload_bytes: int = Field(25_000_000, strict=True, validation_alias=_alias("openai_max_upload_bytes"))
