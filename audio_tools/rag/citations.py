@@ -13,6 +13,7 @@ which is cited instead.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,15 @@ ECHO_SHARE = 0.5
 RUN_ON_PAUSE_S = 2.0
 # A reply this short (seconds) takes the next passage of the same segment too: "The payment form." + "It still..."
 MIN_REPLY_S = 3.0
+# Added to a passage that holds the kind of answer the query asks for: a name for "who", a date for
+# "when", a number for "how many"; it decides between passages that hold the query's words equally.
+ANSWER_KIND_BONUS = 0.1
+_TIME_TEXT = """
+january february march april may june july august september october november december monday tuesday wednesday
+thursday friday saturday sunday today tomorrow tonight yesterday morning afternoon evening noon midnight week weeks
+month months year years quarter weekend am pm
+"""
+_TIME_WORDS = frozenset(_TIME_TEXT.split())
 # How much of its score a question passage hands to its reply.
 QUESTION_HANDOVER = 1.0
 SIMILARITY_WEIGHT = 1.0
@@ -103,6 +113,11 @@ def cite(query: str, segments: Sequence[Segment], *, similarity: Similarity | No
         raise InvalidInputError(msg)
     wanted = set(terms(query))
     scores = _lexical_scores(query, passages)
+    kinds = _answer_kinds(query)
+    if kinds:
+        asked = set(words(query))
+        scores = [s + ANSWER_KIND_BONUS * sum(_holds(p, kind, asked) for kind in kinds)
+                  for s, p in zip(scores, passages, strict=True)]
     if similarity is not None:
         similar = list(similarity(query, [p.text for p in passages]))
         if len(similar) != len(passages):
@@ -130,6 +145,34 @@ def _echoes(passage: _Passage, wanted: set[str]) -> bool:
         return False
     held = set(terms(passage.text))
     return bool(held) and len(held & wanted) >= ECHO_SHARE * len(held)
+
+
+def _answer_kinds(query: str) -> set[str]:
+    """The kinds of answer the query asks for: ``name`` (who), ``time`` (when), ``number`` (how many)."""
+    asked = words(query)
+    pairs = set(itertools.pairwise(asked))
+    kinds = set()
+    if {"who", "whom", "whose"} & set(asked):
+        kinds.add("name")
+    if "when" in asked or {("what", "time"), ("what", "date"), ("what", "day"), ("how", "long")} & pairs:
+        kinds.add("time")
+    if {("how", "many"), ("how", "much"), ("what", "percentage")} & pairs:
+        kinds.add("number")
+    return kinds
+
+
+def _holds(passage: _Passage, kind: str, asked: set[str]) -> bool:
+    """Whether the passage (not a question) holds an answer of that kind that the query does not already say."""
+    if passage.question:
+        return False
+    if kind == "name":  # a capitalised word after the first: not "I", a month or a word of the query
+        return any(text[:1].isupper() and (plain := text.lower().strip(".,;:!?")) not in asked
+                   and plain not in _TIME_WORDS and plain not in ("i", "i'm", "i'll", "i've")
+                   for text in (w.text.strip() for w in passage.words[1:]))
+    said = words(passage.text)
+    if kind == "time":
+        return bool(_TIME_WORDS.intersection(said))
+    return any(w[0].isdigit() for w in said)
 
 
 def _passages(segments: Sequence[Segment]) -> list[_Passage]:
