@@ -107,13 +107,13 @@ def chunk_transcript(
     for index, group in enumerate(groups):
         metadata = {
             **common,
-            "start": group[0].start,
-            "end": group[-1].end,
+            "start": float(group[0].start),
+            "end": float(group[-1].end),
             **_speaker_metadata(group),
             "chunk_index": index,
             "chunk_count": len(groups),
-            "first_segment": group[0].id,
-            "last_segment": group[-1].id,
+            "first_segment": int(group[0].id),
+            "last_segment": int(group[-1].id),
         }
         documents.append(Document(
             page_content=" ".join(s.text.strip() for s in group),

@@ -136,7 +136,8 @@ def cite(query: str, segments: Sequence[Segment], *, similarity: Similarity | No
     # the earliest.
     score, _, first, last = max(candidates, key=lambda c: (c[0], c[1], -c[2]))
     chosen = passages[first:last + 1]
-    return Citation(start=chosen[0].start, end=chosen[-1].end, text=" ".join(p.text for p in chosen), score=score)
+    return Citation(start=float(chosen[0].start), end=float(chosen[-1].end), text=" ".join(p.text for p in chosen),
+                    score=float(score))
 
 
 def _echoes(passage: _Passage, wanted: set[str]) -> bool:
