@@ -6,9 +6,16 @@ word times; a sentence may run on over a segment boundary, as Whisper often cuts
 or whole segments when the transcript has no punctuation. Each passage is scored by how much
 of the query's weighted terms it holds (:func:`audio_tools.rag.terms.terms`: case, punctuation,
 numbers and endings folded, stopwords out), plus an optional ``similarity`` (an embedding
-model's cosine, say). Meetings are full of a question followed by its answer, and the question
-is what echoes the query best: a question passage hands its score to the reply after it,
-which is cited instead.
+model's cosine, say), plus a small bonus when it holds the kind of answer asked for (a name for
+"who", a month or weekday for "when", a number for "how many") that the query does not already
+say. Meetings are full of a question followed by its answer, and the question is what echoes
+the query best: a question passage (a ``?``, or a wh-word and mostly the query's terms) hands
+its score to the reply after it, which is cited instead.
+
+Measured on six rendered meetings (30 questions, Whisper tiny.en, the top chunk of MiniLM + BM25
+fused): the citation lies inside the answer turn (± 1 s) for 0.90 of questions (0.93 with MiniLM
+as ``similarity``), against 0.43 for the best single segment and 0 for the whole chunk; the
+hand-over to the reply is most of the gain. A call takes about 0.3 ms.
 """
 
 from __future__ import annotations
