@@ -53,7 +53,7 @@ CORPUS = ROOT / "benchmarks" / "meetings"
 DEV_DIR = ROOT / "examples" / "meetings"
 RENDERED_DIR = ROOT / "benchmarks" / ".cache" / "meetings"
 WORK_DIR = ROOT / "benchmarks" / ".cache" / "meeting_eval"
-DEFAULT_ASK = "audio_tools.rag.answer:ask"
+DEFAULT_ASK = "audio_tools.rag.answers:ask"
 SUITES = ("synthetic", "real")
 SHOWN_MISSES = 10
 
@@ -108,7 +108,7 @@ def load_corpus(rendered: Path, suites: Sequence[str]) -> Corpus:
 
 
 def stage(audio: dict[str, Path], folder: Path) -> list[Path]:
-    """Copies of the recordings in ``folder`` (inside the work folder, the store's workspace).
+    """Copies of the recordings in ``folder`` (in the work folder, the store's workspace), as paths.
 
     A copy whose size and modification time match its original is kept, so that a rerun
     finds the same files and the store has nothing new to ingest.
@@ -160,8 +160,9 @@ def run_search(store: Any, search: Callable[..., list[Any]], corpus: Corpus, k: 
             "turn_span": [answer.start, answer.end], "rank": score.rank, "cited": score.cited,
             "citation_s": score.citation_s, "chunk_s": score.chunk_s, "search_s": round(elapsed, 4),
             "top": None if top is None else {
-                "source": top.source, "start": top.start, "end": top.end, "cite_start": top.cite_start,
-                "cite_end": top.cite_end, "text": top.text, "speaker": getattr(top, "speaker", None)},
+                "source": top.source, "start": float(top.start), "end": float(top.end),
+                "cite_start": float(top.cite_start), "cite_end": float(top.cite_end), "text": top.text,
+                "speaker": getattr(top, "speaker", None)},
             "_score": score,
         })
     return rows
@@ -177,8 +178,8 @@ def run_ask(store: Any, ask: Callable[..., Any], corpus: Corpus) -> list[dict[st
         rows.append({
             "suite": question.suite, "q": question.q, "meeting": question.meeting, "turn": question.turn,
             "inside": first_citation_inside(citations, answer),
-            "first_citation": None if first is None else {"source": first.source, "start": first.start,
-                                                           "end": first.end},
+            "first_citation": None if first is None else {"source": first.source, "start": float(first.start),
+                                                           "end": float(first.end)},
         })
     return rows
 
@@ -257,19 +258,26 @@ def main() -> None:
         sys.exit(f"the meeting store is not available ({e}); this eval needs audio_tools.rag.store and .search")
     if args.fresh and args.workdir.exists():
         shutil.rmtree(args.workdir)
+    args.workdir = args.workdir.resolve()
     paths = stage(corpus.audio, args.workdir / "meetings")
     settings = Settings.from_env(workspace=args.workdir, store_dir=args.workdir / ".audio_store")
     store = RecordingStore(settings, location=args.store)
-    started = time.perf_counter()
-    store.ingest(paths, stt=args.stt)
-    ingest_s = time.perf_counter() - started
-    search_rows = run_search(store, search, corpus, args.k)
-    ask_rows, ask_note = None, "--no-ask"
-    if not args.no_ask:
-        try:
-            ask_rows = run_ask(store, load_function(args.ask), corpus)
-        except ImportError as e:
-            ask_note = f"{args.ask} is not available ({e})"
+    try:
+        started = time.perf_counter()
+        ingested = store.ingest([path.relative_to(args.workdir).as_posix() for path in paths], stt=args.stt)
+        ingest_s = time.perf_counter() - started
+        failed = [f"{f.path}: {f.reason}" for f in getattr(ingested, "files", []) if f.outcome == "failed"]
+        if failed:
+            sys.exit("ingest failed for " + "; ".join(failed))
+        search_rows = run_search(store, search, corpus, args.k)
+        ask_rows, ask_note = None, "--no-ask"
+        if not args.no_ask:
+            try:
+                ask_rows = run_ask(store, load_function(args.ask), corpus)
+            except ImportError as e:
+                ask_note = f"{args.ask} is not available ({e})"
+    finally:
+        getattr(store, "close", lambda: None)()
     result = report(search_rows, ask_rows, ask_note, args.suite)
     result.update({"k": args.k, "stt": args.stt or settings.stt, "recordings": len(paths),
                    "audio_s": round(sum(corpus.truth[p.stem]["duration"] for p in paths), 1),

@@ -7,7 +7,7 @@ turn. Its citation is right when ``[cite_start, cite_end]`` lies inside the turn
 answer's citation is judged the same way on its ``start`` and ``end``.
 
 Everything here is pure: hits are any objects with the attributes named below (the store's
-``Hit``, or made-up ones in tests).
+``Hit``, or made-up ones in tests); numbers may be numpy scalars, results are plain Python.
 """
 
 from __future__ import annotations
@@ -107,14 +107,14 @@ def answer_turn(truth: Mapping[str, Any], meeting: str, turn: int) -> AnswerTurn
 
 def found(hit: CitationLike, answer: AnswerTurn) -> bool:
     """``hit`` comes from the answer's meeting and its span overlaps the answer turn."""
-    return meeting_of(hit.source) == answer.meeting and hit.start < answer.end and hit.end > answer.start
+    return bool(meeting_of(hit.source) == answer.meeting and hit.start < answer.end and hit.end > answer.start)
 
 
 def cited_inside(source: str, start: float, end: float, answer: AnswerTurn,
                  tolerance_s: float = CITATION_TOLERANCE_S) -> bool:
     """``[start, end]`` of ``source`` lies inside the answer turn, widened by ``tolerance_s`` each side."""
-    return (meeting_of(source) == answer.meeting and start <= end
-            and answer.start - tolerance_s <= start and end <= answer.end + tolerance_s)
+    return bool(meeting_of(source) == answer.meeting and start <= end
+                and answer.start - tolerance_s <= start and end <= answer.end + tolerance_s)
 
 
 def score_hits(hits: Sequence[HitLike], answer: AnswerTurn, tolerance_s: float = CITATION_TOLERANCE_S) -> SearchScore:
@@ -126,8 +126,8 @@ def score_hits(hits: Sequence[HitLike], answer: AnswerTurn, tolerance_s: float =
     return SearchScore(
         rank=rank,
         cited=cited_inside(top.source, top.cite_start, top.cite_end, answer, tolerance_s),
-        citation_s=top.cite_end - top.cite_start,
-        chunk_s=top.end - top.start,
+        citation_s=float(top.cite_end - top.cite_start),
+        chunk_s=float(top.end - top.start),
     )
 
 

@@ -130,3 +130,11 @@ def test_summaries_of_nothing() -> None:
     }
     assert summarise_answers([]) == {"questions": 0, "first_citation_accuracy": None}
     assert summarise_answers([True, False, True, True]) == {"questions": 4, "first_citation_accuracy": 0.75}
+
+
+def test_numpy_numbers_give_plain_python_results() -> None:
+    np = pytest.importorskip("numpy")
+    hit = Hit("launch.flac", np.float32(4.0), np.float32(12.0), np.float32(5.0), np.float32(9.0))
+    score = score_hits([hit], ANSWER)
+    assert type(score.cited) is bool and type(score.chunk_s) is float and type(score.citation_s) is float
+    assert type(found(hit, ANSWER)) is bool
