@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from audio_tools.errors import InvalidInputError
 from audio_tools.rag.terms import terms, words
-from audio_tools.transcript import Segment, Word, timed_words
+from audio_tools.transcript import Segment, Word, joined_words, timed_words
 
 __all__ = ["Citation", "Similarity", "cite"]
 
@@ -95,7 +95,7 @@ class _Passage:
 
     @property
     def text(self) -> str:
-        return " ".join(w.text.strip() for w in self.words).strip()
+        return joined_words(self.words)
 
 
 def cite(query: str, segments: Sequence[Segment], *, similarity: Similarity | None = None) -> Citation:
@@ -216,7 +216,7 @@ def _passages(segments: Sequence[Segment]) -> list[_Passage]:
 
 
 def _is_question(words: Sequence[Word], punctuated: bool) -> bool:
-    text = " ".join(w.text.strip() for w in words)
+    text = joined_words(words)
     if punctuated:
         return text.endswith("?")
     first = text.split(maxsplit=1)[0].lower().strip(",.;:") if text else ""
