@@ -12,7 +12,7 @@ Nothing is downloaded: the encoder is resemblyzer's GE2E network (Apache-2.0), w
 ship in this package (:mod:`audio_tools.speakers.weights`) and run in a torch module of ours
 (:mod:`audio_tools.speakers.encoder`) on a numpy mel front end (:mod:`audio_tools.speakers.mel`).
 Voiced regions come from the Silero VAD that faster-whisper bundles. How the turns are found:
-:mod:`audio_tools.speakers.diarize`; how they reach a transcript: :mod:`audio_tools.speakers.labeller`.
+:mod:`audio_tools.speakers.turns`; how they reach a transcript: :mod:`audio_tools.speakers.labeller`.
 
 Importing this package is cheap; torch, scipy and faster-whisper load on first use.
 """
@@ -26,9 +26,9 @@ from audio_tools.lazy import lazy_getattr
 __all__ = ["SpeakerTurn", "assign_speakers", "diarize", "label_speakers", "speaker_count"]
 
 _LAZY = {
-    "SpeakerTurn": "audio_tools.speakers.diarize",
-    "diarize": "audio_tools.speakers.diarize",
-    "speaker_count": "audio_tools.speakers.diarize",
+    "SpeakerTurn": "audio_tools.speakers.turns",
+    "diarize": "audio_tools.speakers.turns",
+    "speaker_count": "audio_tools.speakers.turns",
     "assign_speakers": "audio_tools.speakers.labeller",
     "label_speakers": "audio_tools.speakers.labeller",
 }
@@ -36,5 +36,5 @@ _LAZY = {
 __getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 if TYPE_CHECKING:
-    from audio_tools.speakers.diarize import SpeakerTurn, diarize, speaker_count
     from audio_tools.speakers.labeller import assign_speakers, label_speakers
+    from audio_tools.speakers.turns import SpeakerTurn, diarize, speaker_count

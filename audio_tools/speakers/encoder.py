@@ -52,10 +52,9 @@ MIN_COVERAGE = 0.75
 # resemblyzer's preprocess_wav raises quiet recordings to -30 dBFS (RMS), never lowers loud
 # ones; the encoder was trained on audio levelled so.
 TARGET_DBFS = -30.0
-# Windows go through the LSTM this many at a time: enough to keep the matrix products busy,
-# little memory (256 windows x 160 frames x 4 gates x 256 units x 4 bytes = 168 MB at most
-# for the gates of one layer).
-BATCH = 256
+# Windows go through the LSTM this many at a time: enough to keep the matrix products busy, and
+# the LSTM's buffers small (64 windows x 160 frames x 4 gates x 256 units x 4 bytes = 42 MB).
+BATCH = 64
 
 _threads_lock = threading.Lock()
 

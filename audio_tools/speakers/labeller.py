@@ -1,6 +1,6 @@
 """Speaker labels on a transcript: each word gets the speaker of its time, segments split where it changes.
 
-:func:`label_speakers` finds the turns (:func:`~audio_tools.speakers.diarize.diarize`) and
+:func:`label_speakers` finds the turns (:func:`~audio_tools.speakers.turns.diarize`) and
 :func:`assign_speakers` puts them on a transcript, without audio:
 
 - a word's speaker is the turn that overlaps it most, or, when none does (a word in a pause the
@@ -24,7 +24,7 @@ import numpy as np
 from audio_tools.audio import AudioSource
 from audio_tools.config import Settings
 from audio_tools.speakers.cluster import DEFAULT_THRESHOLD
-from audio_tools.speakers.diarize import SpeakerTurn, diarize
+from audio_tools.speakers.turns import SpeakerTurn, diarize
 from audio_tools.transcript import Segment, Transcript, Word
 
 __all__ = ["assign_speakers", "label_speakers", "speaker_at"]
@@ -48,7 +48,7 @@ def label_speakers(
         num_speakers: exactly this many speakers (when there is enough speech for them).
         min_speakers: at least this many when the count is found automatically.
         max_speakers: at most this many when the count is found automatically.
-        threshold: the automatic count's merging distance (see :func:`~audio_tools.speakers.diarize.diarize`).
+        threshold: the automatic count's merging distance (see :func:`~audio_tools.speakers.turns.diarize`).
         settings: caps for decoding and ``speaker_threads``; read from the environment when omitted.
 
     Returns:
@@ -68,7 +68,7 @@ def label_speakers(
 def assign_speakers(transcript: Transcript, turns: Sequence[SpeakerTurn]) -> Transcript:
     """``transcript`` with the speakers of ``turns`` on its words' times (see the module docstring).
 
-    ``turns`` must not overlap one another, as :func:`~audio_tools.speakers.diarize.diarize` returns them.
+    ``turns`` must not overlap one another, as :func:`~audio_tools.speakers.turns.diarize` returns them.
     """
     timeline = _Timeline(turns)
     segments: list[Segment] = []

@@ -108,9 +108,8 @@ def diarize_samples(
     regions = voiced_regions(samples)
     if not regions:
         return []
-    levelled = _levelled(samples, regions)
     windows = [w for i, (start, end) in enumerate(regions) for w in _windows(i, end - start)]
-    embeddings = _embed(levelled, regions, windows, threads)
+    embeddings = _embed(samples, _gain(samples, regions), regions, windows, threads)
     long = np.array([w.end - w.start >= MIN_WINDOW_S - 1e-9 for w in windows])
     if not long.any():
         long[:] = True
@@ -129,15 +128,21 @@ def speaker_count(turns: Sequence[SpeakerTurn]) -> int:
     return len({turn.speaker for turn in turns})
 
 
-def _levelled(samples: np.ndarray, regions: Sequence[tuple[float, float]]) -> np.ndarray:
-    # resemblyzer raises a recording to -30 dBFS before it trims the silences; the level of the
-    # speech alone is measured here, so that long silences do not raise it further.
-    voiced = np.concatenate([samples[round(a * SAMPLE_RATE):round(b * SAMPLE_RATE)] for a, b in regions])
-    rms = float(np.sqrt(np.mean(np.square(voiced, dtype=np.float64)))) if voiced.size else 0.0
-    if rms == 0.0:
-        return samples
-    gain_db = TARGET_DBFS - 20.0 * np.log10(rms)
-    return samples if gain_db <= 0 else samples * np.float32(10.0 ** (gain_db / 20.0))
+def _gain(samples: np.ndarray, regions: Sequence[tuple[float, float]]) -> float:
+    """The gain that raises the speech to :data:`TARGET_DBFS` RMS, or 1 when it is louder.
+
+    resemblyzer raises a whole recording so before it trims its silences; the level of the speech
+    alone is measured here, so that long silences do not raise it further.
+    """
+    total = count = 0.0
+    for a, b in regions:
+        part = samples[round(a * SAMPLE_RATE):round(b * SAMPLE_RATE)]
+        total += float(np.dot(part.astype(np.float64), part.astype(np.float64)))
+        count += part.size
+    if total == 0.0:
+        return 1.0
+    gain_db = TARGET_DBFS - 10.0 * np.log10(total / count)
+    return 1.0 if gain_db <= 0 else float(10.0 ** (gain_db / 20.0))
 
 
 def _windows(region: int, length: float) -> list[_Window]:
@@ -149,9 +154,11 @@ def _windows(region: int, length: float) -> list[_Window]:
     return [_Window(region, float(s), float(s) + WINDOW_S) for s in starts]
 
 
-def _embed(samples: np.ndarray, regions: Sequence[tuple[float, float]], windows: Sequence[_Window],
+def _embed(samples: np.ndarray, gain: float, regions: Sequence[tuple[float, float]], windows: Sequence[_Window],
            threads: int | None) -> np.ndarray:
-    mels = [mel_spectrogram(samples[round(a * SAMPLE_RATE):round(b * SAMPLE_RATE)]) for a, b in regions]
+    # The mel frames are power: raising the samples by ``gain`` raises them by its square.
+    power_gain = np.float32(gain**2)
+    mels = [mel_spectrogram(samples[round(a * SAMPLE_RATE):round(b * SAMPLE_RATE)]) * power_gain for a, b in regions]
     cuts: dict[int, list[tuple[int, np.ndarray]]] = {}
     for index, window in enumerate(windows):
         mel = mels[window.region]
