@@ -12,7 +12,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from helpers.diarization import der, turn_accuracy, turns_of
 from helpers.lying_audio import lying_flac
 from helpers.scoring import segments_within_turns, wer
+from helpers.speaker_cases import conversation, render, with_noise
 
-__all__ = ["lying_flac", "segments_within_turns", "wer"]
+__all__ = [
+    "conversation", "der", "lying_flac", "render", "segments_within_turns", "turn_accuracy", "turns_of", "wer",
+    "with_noise",
+]

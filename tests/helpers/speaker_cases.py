@@ -2,8 +2,8 @@
 
 A case is a list of ``(voice, text)`` turns. :func:`render` speaks each turn with
 :func:`audio_tools.tts.synthesize`, resamples it to 16 kHz, joins the turns with ``gap_s`` of
-silence and returns the samples with the true turns (``(start, end, voice)``, the span of each
-turn's audio). :func:`with_noise` adds white noise at a given SNR (over the whole signal's
+silence and returns the samples with the true turns (``(start, end, voice)``, the audible span
+of each turn). :func:`with_noise` adds white noise at a given SNR (over the whole signal's
 power). Turn texts come from :data:`SENTENCES`, none of which the dev meetings use.
 
 Voices are ``backend:voice`` specs of audio_tools.tts. The dev meetings were rendered with
@@ -26,6 +26,7 @@ __all__ = ["SENTENCES", "Case", "conversation", "render", "with_noise"]
 
 SAMPLE_RATE = 16000
 FFMPEG_TIMEOUT_S = 60
+AUDIBLE = 1e-3  # -60 dBFS
 Case = list[tuple[str, str]]
 
 SENTENCES = (
@@ -71,7 +72,11 @@ def conversation(voices: Sequence[str], turns: int, seed: int = 0) -> Case:
 
 
 def render(case: Case, gap_s: float = 0.6) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
-    """The case spoken turn by turn, joined with ``gap_s`` of silence: 16 kHz samples and the true turns."""
+    """The case spoken turn by turn, joined with ``gap_s`` of silence: 16 kHz samples and the true turns.
+
+    A true turn spans its audible part (from the first to the last sample above -60 dBFS), not
+    the silence the synthesiser puts around it.
+    """
     pieces: list[np.ndarray] = []
     truth: list[tuple[float, float, str]] = []
     at = 0
@@ -81,7 +86,9 @@ def render(case: Case, gap_s: float = 0.6) -> tuple[np.ndarray, list[tuple[float
             pieces.append(gap)
             at += gap.size
         speech = _spoken(voice, text)
-        truth.append((at / SAMPLE_RATE, (at + speech.size) / SAMPLE_RATE, voice))
+        audible = np.flatnonzero(np.abs(speech) > AUDIBLE)
+        first, last = (int(audible[0]), int(audible[-1]) + 1) if audible.size else (0, speech.size)
+        truth.append(((at + first) / SAMPLE_RATE, (at + last) / SAMPLE_RATE, voice))
         pieces.append(speech)
         at += speech.size
     return np.concatenate(pieces), truth
