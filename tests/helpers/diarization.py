@@ -10,6 +10,8 @@ is wrong wherever it speaks.
 - :func:`der`: (missed speech + false alarm + speaker confusion) / reference speech, on a 1 ms
   grid, after removing ``collar`` seconds on each side of every reference turn boundary, as
   pyannote.metrics and NIST md-eval score it. Reference turns are assumed not to overlap.
+  Checked against pyannote.metrics 4.2.0 (``DiarizationErrorRate(collar=0.5)``: pyannote's
+  collar is the total width) on five labelled recordings, plain and collared: equal within 1e-4.
 """
 
 from __future__ import annotations

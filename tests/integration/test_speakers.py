@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers.diarization import der, turn_accuracy, turns_of
-from helpers.speaker_cases import conversation, render
+from helpers.speaker_cases import conversation, render, with_noise
 
 from audio_tools.audio import load_audio, save_audio
 from audio_tools.config import Settings
@@ -63,6 +64,44 @@ def test_one_real_reader_is_not_split() -> None:
     gap = np.zeros(9600, dtype=np.float32)
     samples = np.concatenate([piece for clip in clips for piece in (clip, gap)])
     assert speaker_count(diarize(samples)) == 1
+
+
+@pytest.mark.parametrize(("gap_s", "snr_db", "given"), [(0.0, None, None), (0.6, 15.0, 3)],
+                         ids=["turns-without-pauses", "white-noise-15dB-count-given"])
+def test_harder_conversations(gap_s: float, snr_db: float | None, given: int | None) -> None:
+    samples, truth = render(conversation(["flite:kal16", "flite:slt", "espeak:en-us"], 9, seed=6), gap_s)
+    if snr_db is not None:
+        samples = with_noise(samples, snr_db)
+    found = diarize(samples, num_speakers=given)
+    assert speaker_count(found) == 3
+    assert turn_accuracy(truth, turns_of(found)) >= 0.95
+
+
+@pytest.mark.skipif(not LIBRIVOX.is_dir(), reason="pocketsphinx-testdata is not installed")
+def test_two_real_speakers() -> None:
+    """The LibriVox reader and the speaker of pocketsphinx's ``cards`` recordings, taking turns."""
+    reader = [load_audio(path) for path in sorted(LIBRIVOX.glob("*.wav"))]
+    cards = [load_audio(path) for path in sorted(LIBRIVOX.parent.glob("cards/*.wav"))]
+    gap = np.zeros(9600, dtype=np.float32)
+    pieces, truth, at = [], [], 0.0
+    for speaker, clip in [pair for both in zip(reader, cards, strict=False)
+                          for pair in (("L", both[0]), ("C", both[1]))]:
+        truth.append((at, at + clip.size / 16000, speaker))
+        pieces += [clip, gap]
+        at += (clip.size + gap.size) / 16000
+    found = diarize(np.concatenate(pieces))
+    assert speaker_count(found) == 2
+    assert turn_accuracy(truth, turns_of(found)) == 1.0
+
+
+def test_speed_on_one_thread() -> None:
+    """Well under the 2 s per audio minute of the acceptance (about 0.3 s here); the model is loaded already."""
+    samples = np.concatenate([load_audio(MEETINGS / f"{name}.flac") for name in sorted(TRUTH)] * 2)
+    diarize(samples[:16000 * 5])
+    started = time.perf_counter()
+    diarize(samples, settings=Settings(speaker_threads=1))
+    per_minute = (time.perf_counter() - started) / (samples.size / 16000 / 60)
+    assert per_minute <= 2.0
 
 
 def test_speaker_count_given(dev_turns: dict[str, list[SpeakerTurn]]) -> None:
