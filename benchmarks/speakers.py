@@ -45,7 +45,7 @@ from evaluation import conversation, der, render, turn_accuracy, turns_of, with_
 
 from audio_tools.audio import load_audio
 from audio_tools.speakers.cluster import DEFAULT_THRESHOLD
-from audio_tools.speakers.turns import diarize_samples
+from audio_tools.speakers.turns import SpeechWindows, speech_windows, windows_to_turns
 from audio_tools.speakers.vad import voiced_regions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,12 +181,12 @@ def _halves(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return samples[:index], samples[index:]
 
 
-def scored(samples: np.ndarray, truth: Truth, options: dict[str, Any], threshold: float = DEFAULT_THRESHOLD
-           ) -> dict[str, Any]:
-    found = turns_of(diarize_samples(samples, threshold=threshold, **options))
+def scored(speech: SpeechWindows, audio_s: float, truth: Truth, options: dict[str, Any],
+           threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
+    found = turns_of(windows_to_turns(speech, threshold=threshold, **options))
     plain, collared = der(truth, found), der(truth, found, collar=COLLAR_S)
     return {
-        "audio_s": round(samples.size / SAMPLE_RATE, 1),
+        "audio_s": round(audio_s, 1),
         "true_speakers": len({t[2] for t in truth}),
         "found_speakers": len({t[2] for t in found}),
         "turn_accuracy": round(turn_accuracy(truth, found), 3),
@@ -215,7 +215,7 @@ import numpy as np
 os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:2])
 from audio_tools.audio import load_audio
 from audio_tools.speakers import encoder
-from audio_tools.speakers.turns import diarize_samples
+from audio_tools.speakers.turns import SpeechWindows, speech_windows, windows_to_turns
 builds = []
 build = encoder._build
 encoder._build = lambda: builds.append(1) or build()
@@ -270,11 +270,13 @@ def main() -> None:
     if args.librispeech is not None:
         groups["real_held_out"] = dict(held_out(args.librispeech))
     report: dict[str, Any] = {"threshold": DEFAULT_THRESHOLD}
-    rendered: dict[str, Case] = {}
+    embedded: dict[str, tuple[SpeechWindows, float, Truth, dict[str, Any]]] = {}
     for group, cases in groups.items():
         rows = {}
         for name, make in cases.items():
-            rendered[f"{group}: {name}"] = case = make()
+            samples, truth_turns, options = make()
+            case = (speech_windows(samples), samples.size / SAMPLE_RATE, truth_turns, options)
+            embedded[f"{group}: {name}"] = case
             rows[name] = scored(*case)
             row = rows[name]
             print(f"{group:14s} {name:62s} speakers {row['true_speakers']:2d} -> {row['found_speakers']:2d}  "
@@ -282,7 +284,7 @@ def main() -> None:
                   file=sys.stderr)
         report[group] = {"summary": summary(rows), "cases": rows}
     if args.sweep:
-        report["sweep"] = sweep(rendered)
+        report["sweep"] = sweep(embedded)
     if not args.skip_speed:
         report["speed"] = speed()
         for row in report["speed"]:
@@ -290,15 +292,15 @@ def main() -> None:
     print(json.dumps(report, indent=1))
 
 
-def sweep(cases: dict[str, Case]) -> dict[str, Any]:
+def sweep(cases: dict[str, tuple[SpeechWindows, float, Truth, dict[str, Any]]]) -> dict[str, Any]:
     """For each threshold, how many cases of each group with an automatic count (none given) it gets right."""
-    automatic = {name: case for name, case in cases.items() if not case[2]}
+    automatic = {name: case for name, case in cases.items() if not case[3]}
     groups = sorted({name.partition(":")[0] for name in automatic})
     table: dict[str, dict[str, int]] = {}
     for threshold in SWEEP:
         right = dict.fromkeys(groups, 0)
-        for name, (samples, truth, _) in automatic.items():
-            row = scored(samples, truth, {}, threshold)
+        for name, (speech, audio_s, truth, _) in automatic.items():
+            row = scored(speech, audio_s, truth, {}, threshold)
             right[name.partition(":")[0]] += row["found_speakers"] == row["true_speakers"] and row[
                 "turn_accuracy"] >= 0.95
         table[f"{threshold:.2f}"] = right

@@ -21,13 +21,15 @@ import numpy as np
 
 from audio_tools.audio import AudioSource, load_audio
 from audio_tools.config import Settings
+from audio_tools.errors import InvalidInputError
 from audio_tools.speakers.cluster import DEFAULT_THRESHOLD, centroids, check_counts, cluster, nearest
-from audio_tools.speakers.encoder import TARGET_DBFS, embed_frames
+from audio_tools.speakers.encoder import EMBEDDING_SIZE, TARGET_DBFS, embed_frames
 from audio_tools.speakers.mel import HOP, SAMPLE_RATE, mel_spectrogram
 from audio_tools.speakers.vad import voiced_regions
 
 __all__ = [
-    "HOP_S", "MIN_RUN_S", "MIN_WINDOW_S", "WINDOW_S", "SpeakerTurn", "diarize", "diarize_samples", "speaker_count",
+    "HOP_S", "MIN_RUN_S", "MIN_WINDOW_S", "WINDOW_S", "SpeakerTurn", "SpeechWindows", "diarize", "diarize_samples",
+    "speaker_count", "speech_windows", "windows_to_turns",
 ]
 
 WINDOW_S = 1.5  # long enough for a stable voice embedding, short enough to fall inside most turns
@@ -38,6 +40,7 @@ MIN_WINDOW_S = 1.0  # shorter windows (regions under 1 s) take the nearest clust
 MIN_RUN_S = 1.0
 FRAME_S = HOP / SAMPLE_RATE  # the timeline's step: one mel frame, 10 ms
 SPEAKER_PREFIX = "S"
+STACK = 1024  # windows copied out of the mel frames at a time (1024 x 150 frames x 40 bands x 4 bytes = 25 MB)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,8 @@ def diarize(
         Turns without overlap; silence belongs to no turn. Empty when nobody speaks.
 
     Raises:
-        InvalidInputError: a speaker count below 1, or ``min_speakers > max_speakers``.
+        InvalidInputError: a speaker count below 1, ``min_speakers > max_speakers``, or a threshold
+            outside (0, 2).
         InvalidAudioError, InputTooLargeError, PathNotAllowedError, FFmpegError: the audio cannot be read.
         BackendUnavailableError: the encoder's weights are missing or changed.
     """
@@ -105,11 +109,46 @@ def diarize_samples(
 ) -> list[SpeakerTurn]:
     """:func:`diarize` of 16 kHz mono samples, with the encoder's thread count given."""
     check_counts(num_speakers, min_speakers, max_speakers)
+    _check_threshold(threshold)
+    return windows_to_turns(speech_windows(samples, threads=threads), num_speakers=num_speakers,
+                            min_speakers=min_speakers, max_speakers=max_speakers, threshold=threshold)
+
+
+@dataclass(frozen=True)
+class SpeechWindows:
+    """The voiced regions of a recording, their windows and the windows' embeddings.
+
+    The costly half of :func:`diarize_samples`; :func:`windows_to_turns` is the cheap half, so
+    that one recording can be labelled with several thresholds or counts.
+    """
+
+    regions: list[tuple[float, float]]
+    windows: list[_Window]
+    embeddings: np.ndarray
+
+
+def speech_windows(samples: np.ndarray, *, threads: int | None = 1) -> SpeechWindows:
+    """Voiced regions, windows and their embeddings (steps 1 and 2 of the module docstring)."""
     regions = voiced_regions(samples)
-    if not regions:
-        return []
     windows = [w for i, (start, end) in enumerate(regions) for w in _windows(i, end - start)]
-    embeddings = _embed(samples, _gain(samples, regions), regions, windows, threads)
+    if not windows:
+        return SpeechWindows(regions, windows, np.zeros((0, EMBEDDING_SIZE), dtype=np.float32))
+    return SpeechWindows(regions, windows, _embed(samples, _gain(samples, regions), regions, windows, threads))
+
+
+def windows_to_turns(
+    speech: SpeechWindows,
+    *,
+    num_speakers: int | None = None,
+    min_speakers: int | None = None,
+    max_speakers: int | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[SpeakerTurn]:
+    """Speaker turns from embedded windows (steps 3 to 5 of the module docstring)."""
+    _check_threshold(threshold)
+    windows, embeddings = speech.windows, speech.embeddings
+    if not windows:
+        return []
     long = np.array([w.end - w.start >= MIN_WINDOW_S - 1e-9 for w in windows])
     if not long.any():
         long[:] = True
@@ -118,9 +157,15 @@ def diarize_samples(
                            min_speakers=min_speakers, max_speakers=max_speakers)
     if not long.all():
         groups[~long] = nearest(embeddings[~long], centroids(embeddings[long], groups[long]))
-    runs = [run for i, region in enumerate(regions)
-            for run in _runs(region, [(w, g) for w, g in zip(windows, groups, strict=True) if w.region == i])]
+    by_region = itertools.groupby(zip(windows, groups.tolist(), strict=True), key=lambda pair: pair[0].region)
+    runs = [run for i, labelled in by_region for run in _runs(speech.regions[i], list(labelled))]
     return _named(runs)
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0.0 < threshold < 2.0:  # cosine distances lie in [0, 2]; NaN fails too
+        msg = f"threshold is a cosine distance between 0 and 2 (about {DEFAULT_THRESHOLD} works), not {threshold!r}."
+        raise InvalidInputError(msg)
 
 
 def speaker_count(turns: Sequence[SpeakerTurn]) -> int:
@@ -159,16 +204,17 @@ def _embed(samples: np.ndarray, gain: float, regions: Sequence[tuple[float, floa
     # The mel frames are power: raising the samples by ``gain`` raises them by its square.
     power_gain = np.float32(gain**2)
     mels = [mel_spectrogram(samples[round(a * SAMPLE_RATE):round(b * SAMPLE_RATE)]) * power_gain for a, b in regions]
-    cuts: dict[int, list[tuple[int, np.ndarray]]] = {}
+    cuts: dict[int, list[tuple[int, np.ndarray]]] = {}  # frame count -> (window, its frames: a view)
     for index, window in enumerate(windows):
         mel = mels[window.region]
         first = min(round(window.start / FRAME_S), max(0, len(mel) - 1))
         frames = mel[first:first + max(1, round((window.end - window.start) / FRAME_S))]
         cuts.setdefault(len(frames), []).append((index, frames))
-    embeddings = np.empty((len(windows), 256), dtype=np.float32)
+    embeddings = np.empty((len(windows), EMBEDDING_SIZE), dtype=np.float32)
     for group in cuts.values():
-        indices = [i for i, _ in group]
-        embeddings[indices] = embed_frames(np.stack([f for _, f in group]), threads=threads)
+        for first in range(0, len(group), STACK):
+            part = group[first:first + STACK]
+            embeddings[[i for i, _ in part]] = embed_frames(np.stack([f for _, f in part]), threads=threads)
     return embeddings
 
 

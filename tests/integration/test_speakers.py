@@ -149,3 +149,9 @@ def test_label_speakers_on_a_transcript() -> None:
     assert [s.speaker for s in labelled.segments] == [letters[t["speaker"]] for t in meeting["turns"]]
     assert [s.id for s in labelled.segments] == list(range(len(meeting["turns"])))
     assert all(isinstance(s, Segment) and s.words for s in labelled.segments)
+
+
+@pytest.mark.parametrize("threshold", [0.0, -0.1, 2.0, float("nan")])
+def test_bad_thresholds_are_refused(threshold: float) -> None:
+    with pytest.raises(InvalidInputError, match="threshold"):
+        diarize(np.zeros(16000, dtype=np.float32), threshold=threshold)
