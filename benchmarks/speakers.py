@@ -215,7 +215,7 @@ import numpy as np
 os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:2])
 from audio_tools.audio import load_audio
 from audio_tools.speakers import encoder
-from audio_tools.speakers.turns import SpeechWindows, speech_windows, windows_to_turns
+from audio_tools.speakers.turns import diarize_samples
 builds = []
 build = encoder._build
 encoder._build = lambda: builds.append(1) or build()
