@@ -3,7 +3,10 @@
 Every window starts as its own group; the two groups whose windows are closest on average
 (cosine distance, ``1 - cos``) are merged, again and again. Without a speaker count, merging
 stops once the closest groups are :data:`DEFAULT_THRESHOLD` apart; with one, it stops at that
-many groups. The encoder's embeddings are non-negative, so distances lie in [0, 1].
+many groups of at least :data:`MIN_GROUP_WINDOWS` windows. Either way, smaller groups (stray
+windows: a window across a change of speaker, a laugh, a noise) are then dissolved, each window
+joining the nearest large group. The encoder's embeddings are non-negative, so distances lie in
+[0, 1].
 """
 
 from __future__ import annotations
