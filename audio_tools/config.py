@@ -23,6 +23,7 @@ variables below (an empty value counts as unset); keyword arguments win over the
 | whisper_model            | AUDIO_TOOLS_WHISPER_MODEL                              | openai/whisper-small     |
 | stt_threads              | AUDIO_TOOLS_STT_THREADS                                | every core               |
 | whisper_batch_size       | AUDIO_TOOLS_WHISPER_BATCH_SIZE                         | 4 (CPU), 16 (CUDA)       |
+| speaker_threads          | AUDIO_TOOLS_SPEAKER_THREADS                            | 1                        |
 | musicgen_window_s        | AUDIO_TOOLS_MUSICGEN_WINDOW_S                          | the model's own window   |
 | llm                      | AUDIO_TOOLS_LLM                                        | auto (OpenAI when set)   |
 | openai_api_key           | AUDIO_TOOLS_OPENAI_API_KEY, else OPENAI_API_KEY        | none                     |
@@ -95,6 +96,8 @@ class Settings(BaseSettings):
             a CTranslate2 folder) before the bundled tiny.en.
         stt_threads: CPU threads of the faster-whisper backend; every core the process may use when None.
         whisper_batch_size: 30-second chunks Whisper decodes at once; by device when None.
+        speaker_threads: torch threads of the speaker encoder while it labels speakers; torch's
+            count is put back afterwards, so other work in the process keeps its own.
         musicgen_window_s: MusicGen's window length; the model's own when None.
         llm: chat model spec (``openai:MODEL``, ``ollama:MODEL``, ``openai-compatible:MODEL@URL``,
             ``none``); ``auto`` is ``openai:gpt-4o-mini`` when OpenAI is configured, else none.
@@ -129,6 +132,7 @@ class Settings(BaseSettings):
     stt_threads: int | None = Field(None, ge=1, le=256, strict=True, validation_alias=_alias("stt_threads"))
     whisper_batch_size: int | None = Field(None, ge=1, le=256, strict=True,
                                            validation_alias=_alias("whisper_batch_size"))
+    speaker_threads: int = Field(1, ge=1, le=256, strict=True, validation_alias=_alias("speaker_threads"))
     musicgen_window_s: float | None = Field(None, strict=True, validation_alias=_alias("musicgen_window_s"))
     llm: str = Field("auto", validation_alias=_alias("llm"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_alias("openai_api_key", "OPENAI_API_KEY"))
