@@ -66,6 +66,8 @@ class AudioInfo:
     """What :func:`probe` learns about a file without decoding it.
 
     ``duration_estimated`` is true when ffprobe guessed the length from the bitrate.
+    ``creation_time`` is the container's ``creation_time`` tag as written (ISO 8601, usually
+    UTC), or None.
     """
 
     path: Path
@@ -76,6 +78,7 @@ class AudioInfo:
     format: str
     size_bytes: int
     duration_estimated: bool = False
+    creation_time: str | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,7 @@ def probe_opened(opened: OpenedFile, settings: Settings) -> AudioInfo:
         format=str(fmt.get("format_name", "unknown")),
         size_bytes=opened.size,
         duration_estimated=bool(data.get("estimated_duration")),
+        creation_time=_tag(fmt, "creation_time"),
     )
 
 
@@ -320,6 +324,12 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
         parts.append(part)
         remaining -= len(part)
     return b"".join(parts)
+
+
+def _tag(section: dict[str, object], name: str) -> str | None:
+    tags = section.get("tags")
+    value = tags.get(name) if isinstance(tags, dict) else None
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _number(value: object) -> float | None:

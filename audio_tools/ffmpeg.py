@@ -138,8 +138,9 @@ def probe_json(
 ) -> dict[str, Any]:
     """ffprobe's description of one local file's container and streams.
 
-    Besides ffprobe's ``format`` and ``streams``, ``estimated_duration`` says whether ffprobe
-    only guessed the length from the bitrate (then no decode can be bounded by it).
+    Besides ffprobe's ``format`` (with ``tags.creation_time`` when the container has one) and
+    ``streams``, ``estimated_duration`` says whether ffprobe only guessed the length from the
+    bitrate (then no decode can be bounded by it).
 
     Args:
         path: the file (or ``/dev/fd/N``).
@@ -153,7 +154,7 @@ def probe_json(
     *options, _, source = input_args(path)  # ffprobe takes its input without -i
     command = [
         ffmpeg_binary("ffprobe"), "-hide_banner", "-loglevel", "warning",
-        "-show_entries", "format=format_name,duration,size:stream=codec_type,codec_name,"
+        "-show_entries", "format=format_name,duration,size:format_tags=creation_time:stream=codec_type,codec_name,"
                          "sample_rate,channels,duration",
         "-of", "json", *options, *DREFS_OFF, source,
     ]

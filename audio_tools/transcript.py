@@ -18,13 +18,23 @@ without ``schema_version`` is version 1) and refuses newer ones.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from audio_tools.errors import InvalidInputError
 
-__all__ = ["DEFAULT_PAUSE_S", "SCHEMA_VERSION", "Segment", "Transcript", "Word", "split_at_pauses"]
+__all__ = [
+    "DEFAULT_PAUSE_S",
+    "SCHEMA_VERSION",
+    "Segment",
+    "Transcript",
+    "Word",
+    "clock",
+    "split_at_pauses",
+    "timed_words",
+]
 
 DEFAULT_PAUSE_S = 0.4
 SENTENCE_ENDS = (".", "?", "!")
@@ -173,6 +183,37 @@ def split_at_pauses(words: Iterable[Word], pause_s: float = DEFAULT_PAUSE_S, *, 
     if current:
         segments.append(_segment_of(current))
     return segments
+
+
+def timed_words(segment: Segment) -> list[Word]:
+    """The segment's words; when the backend gave none, its text's words timed by their share of characters.
+
+    The estimate spreads the segment's time over its words in proportion to their length: good
+    enough to cut a long segment or point into it, not to align words.
+    """
+    if segment.words:
+        return segment.words
+    tokens = segment.text.split()
+    total = len(" ".join(tokens))
+    span = segment.end - segment.start
+    words, offset = [], 0
+    for token in tokens:
+        words.append(Word(start=segment.start + span * offset / total,
+                          end=segment.start + span * (offset + len(token)) / total, text=token))
+        offset += len(token) + 1
+    return words
+
+
+def clock(seconds: float) -> str:
+    """A time in a recording as people read it: ``mm:ss``, or ``h:mm:ss`` from an hour on (``01:05``, ``1:02:03``).
+
+    Seconds are truncated (a moment at 65.9 s is shown as ``01:05``, where it starts playing);
+    negative times show as ``00:00``.
+    """
+    whole = int(max(0.0, seconds)) if math.isfinite(seconds) else 0
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def _segment_of(words: list[Word]) -> Segment:

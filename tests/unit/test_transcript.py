@@ -13,7 +13,7 @@ from langchain_core.messages import ToolMessage
 
 from audio_tools.errors import InvalidInputError
 from audio_tools.tools.speech_to_text import BASE64_DISPLAY_NAME, BASE64_SOURCE, SpeechToTextTool
-from audio_tools.transcript import SCHEMA_VERSION, Segment, Transcript, Word, split_at_pauses
+from audio_tools.transcript import SCHEMA_VERSION, Segment, Transcript, Word, clock, split_at_pauses, timed_words
 from audio_tools.workspace import Workspace
 
 
@@ -188,3 +188,22 @@ def test_the_tool_names_base64_audio(stt_tool: SpeechToTextTool) -> None:
     assert (transcript.source, transcript.display_name) == (BASE64_SOURCE, BASE64_DISPLAY_NAME)
     assert message.artifact["path"] is None and message.artifact["relative_path"] is None
     assert message.content.startswith(f"Transcript of {BASE64_DISPLAY_NAME} (")
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (0.0, "00:00"), (6.9, "00:06"), (65.0, "01:05"), (3599.99, "59:59"), (3600.0, "1:00:00"),
+    (3723.5, "1:02:03"), (-3.0, "00:00"), (float("nan"), "00:00"),
+])
+def test_clock(seconds: float, shown: str) -> None:
+    assert clock(seconds) == shown
+
+
+def test_timed_words_are_the_words_or_an_estimate() -> None:
+    words = [Word(0.0, 0.5, "hi"), Word(0.6, 1.0, "there")]
+    assert timed_words(Segment(start=0.0, end=1.0, text="hi there", words=words)) is words
+    estimated = timed_words(Segment(start=10.0, end=12.0, text=" ab abcd "))
+    assert [w.text for w in estimated] == ["ab", "abcd"]
+    assert (estimated[0].start, estimated[-1].end) == (10.0, pytest.approx(12.0))
+    assert estimated[0].end == pytest.approx(10.0 + 2.0 * 2 / 7)
+    assert estimated[0].end < estimated[1].start
+    assert timed_words(Segment(start=0.0, end=1.0, text="")) == []

@@ -1,0 +1,196 @@
+"""Citations inside a chunk: the sentence or segment that best answers a query, to the second.
+
+A chunk spans up to half a minute; a citation points at the few seconds that answer. The
+chunk's segments are cut into *passages*: sentences (at ``.``, ``?``, ``!`` in the words, by
+word times; a sentence may run on over a segment boundary, as Whisper often cuts mid-sentence),
+or whole segments when the transcript has no punctuation. Each passage is scored by how much
+of the query's weighted terms it holds (:func:`audio_tools.rag.terms.terms`: case, punctuation,
+numbers and endings folded, stopwords out), plus an optional ``similarity`` (an embedding
+model's cosine, say). Meetings are full of a question followed by its answer, and the question
+is what echoes the query best: a question passage hands its score to the reply after it,
+which is cited instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from audio_tools.errors import InvalidInputError
+from audio_tools.rag.terms import terms, words
+from audio_tools.transcript import Segment, Word, timed_words
+
+__all__ = ["Citation", "Similarity", "cite"]
+
+Similarity = Callable[[str, Sequence[str]], Sequence[float]]
+"""``similarity(query, texts)``: one score per text, higher is closer (e.g. cosine in [-1, 1])."""
+
+SENTENCE_ENDS = (".", "?", "!")
+WH_WORDS = frozenset(("what", "which", "who", "whom", "whose", "when", "where", "why", "how"))
+# How a question starts when the transcript has no question marks
+QUESTION_STARTS = WH_WORDS | {"is", "are", "was", "were", "do", "does", "did", "can", "could", "should",
+                              "would", "will", "shall", "may", "might", "have", "has", "had", "am"}
+# A passage with a wh-word, at least this share of whose terms are the query's, asks the query's
+# question even without a question mark ("That is great news which channel grew the most.")
+ECHO_SHARE = 0.5
+# A passage runs on over a segment boundary unless the speaker changes or there is a pause this long.
+RUN_ON_PAUSE_S = 2.0
+# A reply this short (seconds) takes the next passage of the same segment too: "The payment form." + "It still..."
+MIN_REPLY_S = 3.0
+# How much of its score a question passage hands to its reply.
+QUESTION_HANDOVER = 1.0
+SIMILARITY_WEIGHT = 1.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The moment in a recording that answers a query.
+
+    Attributes:
+        start: where it starts, in seconds from the start of the recording.
+        end: where it ends, in seconds.
+        text: what is said there.
+        score: how well it matched (0 when nothing matched; not comparable across queries).
+    """
+
+    start: float
+    end: float
+    text: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Passage:
+    words: tuple[Word, ...]
+    segment: int  # position in the segments given (of its first word)
+    last_segment: int
+    speaker: str | None
+    question: bool
+
+    @property
+    def start(self) -> float:
+        return self.words[0].start
+
+    @property
+    def end(self) -> float:
+        return self.words[-1].end
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text.strip() for w in self.words).strip()
+
+
+def cite(query: str, segments: Sequence[Segment], *, similarity: Similarity | None = None) -> Citation:
+    """The sentence or segment among ``segments`` that best answers ``query``.
+
+    Args:
+        query: the question or search text.
+        segments: the segments of one chunk, in time order (:func:`~audio_tools.rag.chunks.chunk_segments`).
+        similarity: scores passages against the query besides the shared terms (an embedding
+            model's cosine); called once, with every passage.
+
+    Returns:
+        The cited passage. A question that echoes the query is replaced by the reply after it.
+        When no term matches (and no ``similarity`` is given), the first passage.
+
+    Raises:
+        InvalidInputError: ``segments`` holds no speech.
+    """
+    passages = _passages(segments)
+    if not passages:
+        msg = "There is nothing to cite: the segments hold no speech."
+        raise InvalidInputError(msg)
+    wanted = set(terms(query))
+    scores = _lexical_scores(query, passages)
+    if similarity is not None:
+        similar = list(similarity(query, [p.text for p in passages]))
+        if len(similar) != len(passages):
+            msg = f"similarity returned {len(similar)} scores for {len(passages)} passages; it must return one each."
+            raise InvalidInputError(msg)
+        scores = [s + SIMILARITY_WEIGHT * float(x) for s, x in zip(scores, similar, strict=True)]
+    candidates: list[tuple[float, bool, int, int]] = []  # (score, is a reply, first passage, last passage)
+    for index, passage in enumerate(passages):
+        reply = _reply_after(passages, index) if passage.question or _echoes(passage, wanted) else None
+        if reply is None:
+            candidates.append((scores[index], False, index, index))
+            continue
+        first, last = reply
+        candidates.append((scores[index] * QUESTION_HANDOVER + max(scores[first:last + 1]), True, first, last))
+    # Ties go to replies (the meeting asked the query's question, and this is what it answered), then to
+    # the earliest.
+    score, _, first, last = max(candidates, key=lambda c: (c[0], c[1], -c[2]))
+    chosen = passages[first:last + 1]
+    return Citation(start=chosen[0].start, end=chosen[-1].end, text=" ".join(p.text for p in chosen), score=score)
+
+
+def _echoes(passage: _Passage, wanted: set[str]) -> bool:
+    """Whether the passage asks the query's question without a question mark: a wh-word, and mostly query terms."""
+    if not WH_WORDS.intersection(words(passage.text)):
+        return False
+    held = set(terms(passage.text))
+    return bool(held) and len(held & wanted) >= ECHO_SHARE * len(held)
+
+
+def _passages(segments: Sequence[Segment]) -> list[_Passage]:
+    """Sentences (or, without punctuation, segments) of the segments, each with its words."""
+    spoken = [(i, s) for i, s in enumerate(segments) if s.text.strip()]
+    punctuated = any(s.text.strip().endswith(SENTENCE_ENDS) for _, s in spoken)
+    passages: list[_Passage] = []
+    current: list[Word] = []
+    first = last = 0
+    speaker: str | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current:
+            passages.append(_Passage(tuple(current), first, last, speaker, _is_question(current, punctuated)))
+        current = []
+
+    for index, segment in spoken:
+        if current and (not punctuated or segment.speaker != speaker
+                        or segment.start - current[-1].end >= RUN_ON_PAUSE_S):
+            close()
+        for word in timed_words(segment):
+            if not word.text.strip():
+                continue
+            if not current:
+                first, speaker = index, segment.speaker
+            current.append(word)
+            last = index
+            if punctuated and word.text.strip().endswith(SENTENCE_ENDS):
+                close()
+    close()
+    return passages
+
+
+def _is_question(words: Sequence[Word], punctuated: bool) -> bool:
+    text = " ".join(w.text.strip() for w in words)
+    if punctuated:
+        return text.endswith("?")
+    first = text.split(maxsplit=1)[0].lower().strip(",.;:") if text else ""
+    return first in QUESTION_STARTS
+
+
+def _reply_after(passages: Sequence[_Passage], index: int) -> tuple[int, int] | None:
+    """The passages answering the question at ``index``: the next one, with the rest of its segment if short."""
+    first = index + 1
+    if first >= len(passages) or passages[first].question:
+        return None
+    last = first
+    while (passages[last].end - passages[first].start < MIN_REPLY_S and last + 1 < len(passages)
+           and passages[last + 1].segment == passages[last].last_segment and not passages[last + 1].question):
+        last += 1
+    return first, last
+
+
+def _lexical_scores(query: str, passages: Sequence[_Passage]) -> list[float]:
+    """Share of the query's term weight each passage holds; a term is weighted by its rarity among the passages."""
+    wanted = list(dict.fromkeys(terms(query)))
+    if not wanted:
+        return [0.0] * len(passages)
+    held = [set(terms(p.text)) for p in passages]
+    count = len(passages)
+    weights = {t: math.log(1.0 + (count + 1) / (1 + sum(t in h for h in held))) for t in wanted}
+    total = sum(weights.values())
+    return [sum(weights[t] for t in wanted if t in h) / total for h in held]
