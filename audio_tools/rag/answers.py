@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from audio_tools.rag.summaries import format_moment
+from audio_tools.transcript import clock
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -51,7 +51,7 @@ class AnswerCitation:
     @property
     def label(self) -> str:
         """``source @ mm:ss``."""
-        return f"{self.source} @ {format_moment(self.start)}"
+        return f"{self.source} @ {clock(self.start)}"
 
 
 @dataclass
