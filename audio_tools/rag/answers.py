@@ -3,7 +3,8 @@
 A retrieval chain, not an agent: :func:`ask` searches once and answers from the hits.
 
 - Without a chat model (the offline default) the answer is extractive: the cited moment of the
-  best hit, quoted, and of the next hit when it is nearly as good and says something else.
+  best hit, quoted. (Fused ranks say which hit is best, not how much better: a second quote
+  chosen by score would as often be noise as help.)
 - With one, the model sees the hits as numbered passages, each with its moment, and must cite
   them as ``[n]``; the numbers are replaced by ``source @ mm:ss`` and only the passages it cited
   become citations. A reply that cites nothing keeps no citations: nothing is invented for it.
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from audio_tools.rag.summaries import format_moment
+from audio_tools.transcript import clock
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["Answer", "AnswerCitation", "answer_question", "ask"]
 
 SEARCH_K = 5
-SECOND_PASSAGE_RATIO = 0.8  # a second quote only when its score is this close to the best one
 PASSAGE_REFERENCE = re.compile(r"\[(\d{1,2})\]")
 ANSWER_PROMPT = (
     "You answer questions about recorded meetings using only the numbered passages below. After every "
@@ -51,7 +51,7 @@ class AnswerCitation:
     @property
     def label(self) -> str:
         """``source @ mm:ss``."""
-        return f"{self.source} @ {format_moment(self.start)}"
+        return f"{self.source} @ {clock(self.start)}"
 
 
 @dataclass
@@ -102,14 +102,9 @@ def _citation(hit: Hit) -> AnswerCitation:
 
 
 def _extractive(question: str, hits: Sequence[Hit]) -> Answer:
-    chosen = [hits[0]]
-    for hit in hits[1:3]:
-        if hit.score >= SECOND_PASSAGE_RATIO * hits[0].score and _citation(hit).text != _citation(hits[0]).text:
-            chosen.append(hit)
-            break
-    citations = [_citation(hit) for hit in chosen]
-    quotes = [f'"{c.text.strip()}" ({c.label})' for c in citations]
-    return Answer(question=question, answer="\n".join(quotes), method="extractive", citations=citations)
+    citation = _citation(hits[0])
+    return Answer(question=question, answer=f'"{citation.text.strip()}" ({citation.label})', method="extractive",
+                  citations=[citation])
 
 
 def _written(question: str, hits: Sequence[Hit], llm: BaseChatModel) -> Answer:

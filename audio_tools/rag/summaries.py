@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from audio_tools.errors import BackendError
 from audio_tools.rag.due_dates import find_due_date
-from audio_tools.transcript import SENTENCE_ENDS, Transcript
+from audio_tools.transcript import SENTENCE_ENDS, Transcript, clock
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -131,7 +131,7 @@ class Summary:
         return "\n".join(lines)
 
     def _at(self, seconds: float) -> str:
-        return f"{self.source} @ {format_moment(seconds)}"
+        return f"{self.source} @ {clock(seconds)}"
 
 
 @dataclass(frozen=True)
@@ -140,14 +140,6 @@ class _Sentence:
     start: float
     end: float
     speaker: str | None
-
-
-def format_moment(seconds: float) -> str:
-    """``mm:ss``, or ``h:mm:ss`` from an hour on."""
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def summarize_transcript(
@@ -312,7 +304,7 @@ def _windows(sentences: list[_Sentence]) -> Iterator[str]:
     lines: list[str] = []
     size = 0
     for s in sentences:
-        line = f"[{format_moment(s.start)}] ({s.speaker or 'unknown'}) {s.text}"
+        line = f"[{clock(s.start)}] ({s.speaker or 'unknown'}) {s.text}"
         if lines and size + len(line) > LLM_WINDOW_CHARS:
             yield "\n".join(lines)
             lines, size = [], 0

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from audio_tools.errors import BackendError
-from audio_tools.rag.summaries import format_moment, summarize_transcript
+from audio_tools.rag.summaries import summarize_transcript
 from audio_tools.transcript import Segment, Transcript
 
 
@@ -56,11 +56,6 @@ def test_text_and_dict_forms_cite_each_item() -> None:
 def test_an_empty_transcript_says_so() -> None:
     empty = Transcript(source="m.wav", language="en", duration_s=1.0, backend="test", model=None)
     assert "Nothing was said" in summarize_transcript(empty).to_text()
-
-
-@pytest.mark.parametrize(("seconds", "text"), [(0, "00:00"), (65.9, "01:05"), (3725, "1:02:05"), (-3, "00:00")])
-def test_moments_are_minutes_and_seconds(seconds: float, text: str) -> None:
-    assert format_moment(seconds) == text
 
 
 class _Replies:

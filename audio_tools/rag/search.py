@@ -1,0 +1,159 @@
+"""Hybrid search over the meeting store: meaning (Chroma) and words (BM25), fused, cited to the second.
+
+One search embeds the query (outside any lock), then, holding the store for reading, takes the
+``n`` nearest chunks from Chroma (``where`` for source, speaker and time filters,
+``where_document`` for an exact phrase) and the ``n`` best BM25 chunks from the lexical cache
+(the same filters as a mask), and fuses the two rankings by reciprocal rank fusion::
+
+    score(chunk) = DENSE_WEIGHT / (RRF_K + dense rank) + LEXICAL_WEIGHT / (RRF_K + lexical rank)
+
+(ranks from 1; a side that did not find the chunk adds nothing). Each hit is then cited inside
+its chunk (:func:`audio_tools.rag.citations.cite` over the chunk's segments, read from the
+stored transcript through the store's cache). Per query: one embedding, one Chroma query, one
+BM25 lookup, at most one Chroma ``get`` for chunks only BM25 found; no JSON is read again once a
+transcript is cached, and the BM25 index is rebuilt only when the collection changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from audio_tools.errors import InvalidInputError
+from audio_tools.rag.citations import Citation, cite
+from audio_tools.rag.filters import SearchFilters
+
+if TYPE_CHECKING:
+    from audio_tools.rag.store import RecordingStore, StoredChunk
+
+__all__ = ["DENSE_WEIGHT", "LEXICAL_WEIGHT", "RRF_K", "Hit", "fuse", "search"]
+
+RRF_K = 60
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+CANDIDATES_PER_HIT = 4  # each side returns this many candidates per hit asked for ...
+MIN_CANDIDATES = 20  # ... and never fewer than this
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a chunk, its score, and the moment inside it that answers the query.
+
+    Attributes:
+        id: the chunk's id.
+        source: the recording's path in the workspace.
+        start: where the chunk starts (seconds).
+        end: where it ends.
+        cite_start: where the cited passage starts.
+        cite_end: where it ends.
+        text: the chunk's text.
+        score: the fused score (higher is better; comparable within one search only).
+        speaker: the chunk's speaker, when one known speaker says all of it.
+        cite_text: what is said in the cited passage.
+        dense_distance: the chunk's cosine distance to the query (None: only BM25 found it).
+        lexical_score: its BM25 score (None: only the dense side found it).
+        metadata: all of the chunk's metadata.
+    """
+
+    id: str
+    source: str
+    start: float
+    end: float
+    cite_start: float
+    cite_end: float
+    text: str
+    score: float
+    speaker: str | None = None
+    cite_text: str = ""
+    dense_distance: float | None = None
+    lexical_score: float | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The hit as ``search --json`` prints it."""
+        return {"source": self.source, "start": self.start, "end": self.end, "cite_start": self.cite_start,
+                "cite_end": self.cite_end, "text": self.text, "score": self.score, "speaker": self.speaker}
+
+
+def search(
+    store: RecordingStore,
+    query: str,
+    k: int = 5,
+    *,
+    source: str | tuple[str, ...] | None = None,
+    speaker: str | None = None,
+    recorded_after: float | None = None,
+    recorded_before: float | None = None,
+    phrase: str | None = None,
+) -> list[Hit]:
+    """The ``k`` chunks that best answer ``query``, best first, each with its citation.
+
+    Args:
+        store: the meeting store.
+        query: what to look for, in plain words.
+        k: how many hits at most.
+        source: only this recording (its path in the workspace), or any of several.
+        speaker: only chunks spoken entirely by this speaker.
+        recorded_after: only recordings made at or after this time (epoch seconds).
+        recorded_before: only recordings made before this time.
+        phrase: only chunks whose text contains this exactly (case-sensitive).
+
+    Raises:
+        InvalidInputError: an empty query, ``k`` below 1, a malformed filter, or a store made
+            with other embeddings.
+        StoreBusyError: a writer held an embedded store for longer than ``store_lock_timeout_s``.
+    """
+    if not query.strip():
+        msg = "The search query is empty; say what to look for."
+        raise InvalidInputError(msg)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        msg = f"k is how many hits to return, 1 or more, not {k!r}."
+        raise InvalidInputError(msg)
+    filters = SearchFilters(source=source, speaker=speaker, recorded_after=recorded_after,
+                            recorded_before=recorded_before, phrase=phrase)
+    vector = store.embeddings.embed_query(query)
+    n = max(MIN_CANDIDATES, CANDIDATES_PER_HIT * k)
+    with store.reading():
+        dense = store.dense(vector, n, filters)
+        lexical = store.lexical_index().search(query, n, filters)
+        fused = fuse([c.id for c, _ in dense], [i for i, _ in lexical])[:k]
+        found: dict[str, StoredChunk] = {c.id: c for c, _ in dense}
+        found.update(store.chunks([i for i, _ in fused if i not in found]))
+    distances = {c.id: d for c, d in dense}
+    bm25 = dict(lexical)
+    hits = []
+    for chunk_id, score in fused:
+        chunk = found.get(chunk_id)
+        if chunk is None:  # deleted between the lexical cache and now
+            continue
+        citation = _citation(store, query, chunk)
+        metadata = chunk.metadata
+        speaker_name = metadata.get("speaker")
+        hits.append(Hit(
+            id=chunk.id, source=str(metadata.get("source", "")), start=float(metadata.get("start", 0.0)),
+            end=float(metadata.get("end", 0.0)), cite_start=citation.start, cite_end=citation.end, text=chunk.text,
+            score=score, speaker=str(speaker_name) if speaker_name is not None else None, cite_text=citation.text,
+            dense_distance=distances.get(chunk.id), lexical_score=bm25.get(chunk.id), metadata=metadata,
+        ))
+    return hits
+
+
+def fuse(dense: list[str], lexical: list[str]) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of two rankings of ids, best first (ties: the dense order, then lexical)."""
+    scores: dict[str, float] = {}
+    for weight, ranking in ((DENSE_WEIGHT, dense), (LEXICAL_WEIGHT, lexical)):
+        for rank, chunk_id in enumerate(ranking, start=1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def _citation(store: RecordingStore, query: str, chunk: StoredChunk) -> Citation:
+    """The passage of the chunk that answers the query; the whole chunk when its transcript is gone."""
+    segments = store.segments(chunk)
+    if segments:
+        try:
+            return cite(query, segments)
+        except InvalidInputError:
+            pass
+    metadata = chunk.metadata
+    return Citation(start=float(metadata.get("start", 0.0)), end=float(metadata.get("end", 0.0)), text=chunk.text)

@@ -1,0 +1,108 @@
+"""The BM25 side: terms, filters as masks, and the cache stamped with the collection's generation."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from helpers.meeting_store import STT, fake_embeddings, meeting_files, seed_transcripts
+
+from audio_tools.config import Settings
+from audio_tools.rag.filters import SearchFilters
+from audio_tools.rag.lexical import POINTER_NAME, STALE_FOLDER_S, LexicalCache, LexicalIndex
+from audio_tools.rag.store import RecordingStore
+
+TEXTS = {
+    "a": ("We received nine hundred tickets this week.",
+          {"source": "weekly.flac", "speaker": "B", "recorded_at": 100.0}),
+    "b": ("The buttons will be dark blue.", {"source": "review.flac", "speaker": "C", "recorded_at": 200.0}),
+    "c": ("Tom finishes the Spanish translation by March 20th.", {"source": "review.flac", "recorded_at": 200.0}),
+    "d": ("Most tickets were about password resets.", {"source": "weekly.flac", "speaker": "B", "recorded_at": 100.0}),
+}
+
+
+def _index(stamp: str = "1-aa") -> LexicalIndex:
+    return LexicalIndex.build(stamp, list(TEXTS), [t for t, _ in TEXTS.values()], [m for _, m in TEXTS.values()])
+
+
+def test_bm25_matches_terms_numbers_and_endings() -> None:
+    index = _index()
+    assert index.search("900 tickets", 1)[0][0] == "a"
+    assert index.search("the twentieth of March", 1)[0][0] == "c"
+    assert index.search("button", 1)[0][0] == "b"
+    assert index.search("the of and", 5) == []  # only stopwords
+    assert index.search("xylophone", 5) == []
+    assert {i for i, _ in index.search("tickets", 5)} == {"a", "d"}
+
+
+def test_filters_mask_the_bm25_scores() -> None:
+    index = _index()
+    assert {i for i, _ in index.search("tickets", 5, SearchFilters(source="weekly.flac"))} == {"a", "d"}
+    assert index.search("tickets", 5, SearchFilters(source="review.flac")) == []
+    assert {i for i, _ in index.search("buttons translation", 5, SearchFilters(speaker="C"))} == {"b"}
+    assert {i for i, _ in index.search("tickets blue", 5, SearchFilters(recorded_after=150.0))} == {"b"}
+    assert {i for i, _ in index.search("tickets blue", 5, SearchFilters(recorded_before=150.0))} == {"a", "d"}
+    assert {i for i, _ in index.search("tickets", 5, SearchFilters(phrase="password"))} == {"d"}
+    assert index.search("tickets", 5, SearchFilters(phrase="Password")) == []
+    both = SearchFilters(source=("weekly.flac", "review.flac"))
+    assert {i for i, _ in index.search("tickets buttons", 5, both)} == {"a", "b", "d"}
+
+
+def test_cache_is_found_by_stamp_only(tmp_path: Path) -> None:
+    cache = LexicalCache(tmp_path / "lexical" / "recordings")
+    assert cache.stamp() is None and cache.get("1-aa") is None
+    cache.put(_index("1-aa"))
+    fresh = LexicalCache(cache.folder)  # another process: nothing in memory
+    loaded = fresh.get("1-aa")
+    assert loaded is not None and loaded.ids == list(TEXTS)
+    assert loaded.search("900 tickets", 1) == _index().search("900 tickets", 1)
+    assert fresh.get("2-bb") is None  # the collection changed since: rebuild
+    assert LexicalCache(cache.folder).get("2-bb") is None
+
+
+def test_a_new_index_replaces_the_pointer_and_old_folders_go_later(tmp_path: Path) -> None:
+    cache = LexicalCache(tmp_path / "lexical")
+    cache.put(_index("1-aa"))
+    first = {p.name for p in cache.folder.iterdir() if p.is_dir()}
+    cache.put(_index("3-cc"))
+    folders = {p.name for p in cache.folder.iterdir() if p.is_dir()}
+    assert first <= folders and len(folders) == 2  # the old one may still be being read
+    old = cache.folder / first.pop()
+    past = time.time() - STALE_FOLDER_S - 5
+    os.utime(old, (past, past))
+    cache.put(_index("5-dd"))
+    assert not old.exists()
+    assert LexicalCache(cache.folder).stamp() == "5-dd"
+    assert not list(cache.folder.glob(f".{POINTER_NAME}*"))  # no partial pointer left
+
+
+def test_a_pointer_to_a_missing_folder_means_no_index(tmp_path: Path) -> None:
+    cache = LexicalCache(tmp_path / "lexical")
+    cache.put(_index("1-aa"))
+    for folder in (p for p in cache.folder.iterdir() if p.is_dir()):
+        for item in folder.iterdir():
+            item.unlink()
+        folder.rmdir()
+    assert LexicalCache(cache.folder).get("1-aa") is None
+
+
+def test_an_empty_index_finds_nothing() -> None:
+    assert LexicalIndex.build("0-x", [], [], []).search("anything", 3) == []
+
+
+def test_a_store_rebuilds_its_index_when_another_changed_the_collection(settings: Settings) -> None:
+    files = meeting_files(settings.workspace / "meetings")
+    seed_transcripts(settings, files)
+    writer = RecordingStore(settings, embeddings=fake_embeddings())
+    reader = RecordingStore(settings, embeddings=fake_embeddings())
+    writer.ingest("meetings", stt=STT)
+    before = reader.lexical_index()
+    assert "meetings/support_weekly.flac" in set(before.columns.sources)
+    assert writer.remove("meetings/support_weekly.flac")
+    after = reader.lexical_index()
+    assert after.stamp != before.stamp and after.stamp == reader.stamp()
+    assert "meetings/support_weekly.flac" not in set(after.columns.sources)
+    assert reader.info().lexical_current
+    writer.close()
+    reader.close()
