@@ -31,6 +31,7 @@ from audio_tools.decode import (
 )
 from audio_tools.errors import InputTooLargeError, InvalidAudioError, InvalidInputError
 from audio_tools.ffmpeg import input_args, raw_input_args, run_ffmpeg
+from audio_tools.numbers import checked_number, filter_number
 from audio_tools.outputs import OUTPUT_FORMATS, PROGRESS_ARGS, check_written, encoder_args, progress_seconds
 from audio_tools.paths import check_local_path
 from audio_tools.safe_open import size_text
@@ -45,6 +46,7 @@ __all__ = [
     "AudioSource",
     "convert",
     "decode_base64",
+    "extract",
     "load_audio",
     "opened_source",
     "probe",
@@ -163,4 +165,46 @@ def convert(
             timeout=settings.ffmpeg_timeout_s,
         )
         check_written(tmp, progress_seconds(done.stdout), target.name, settings=settings)
+    return target
+
+
+def extract(
+    src: AudioSource,
+    dst: str | os.PathLike[str],
+    start: float,
+    end: float,
+    *,
+    overwrite: bool = False,
+    settings: Settings | None = None,
+) -> Path:
+    """Cut ``start`` to ``end`` seconds of a recording into a new file (format from ``dst``'s suffix).
+
+    The source is opened once; the range is clamped to the recording's length.
+
+    Raises:
+        InvalidAudioError: ``src`` is not audio.
+        InvalidInputError: ``start``/``end`` not numbers with ``0 <= start < end``, past the end, or an
+            unknown suffix.
+        OutputExistsError: ``dst`` exists and ``overwrite`` is false.
+        OutputWriteError: the disk is full or the write failed; nothing was saved.
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    first = checked_number("start", start, 0.0, settings.max_duration_s, unit=" s")
+    last = checked_number("end", end, 0.0, settings.max_duration_s, unit=" s")
+    target = check_local_path(dst).absolute()
+    encoder = encoder_args(target)
+    with opened_source(src, settings) as opened:
+        info = probe(opened, settings=settings)
+        last = min(last, info.duration)
+        if not first < last:
+            msg = (f"The range {first:.2f}-{end:.2f} s is empty in {opened.name}, which lasts "
+                   f"{info.duration:.2f} s. Give a start before the end, inside the recording.")
+            raise InvalidInputError(msg)
+        with atomic_output(target, overwrite=overwrite) as tmp:
+            done = run_ffmpeg(
+                [*PROGRESS_ARGS, "-ss", filter_number(first), "-t", filter_number(last - first),
+                 *input_args(opened.ffmpeg_input(), info.format), "-map", "0:a:0", "-vn", *encoder, f"file:{tmp}"],
+                timeout=settings.ffmpeg_timeout_s, pass_fds=opened.pass_fds,
+            )
+            check_written(tmp, progress_seconds(done.stdout), target.name, settings=settings)
     return target

@@ -23,7 +23,9 @@ variables below (an empty value counts as unset); keyword arguments win over the
 | whisper_model            | AUDIO_TOOLS_WHISPER_MODEL                              | openai/whisper-small     |
 | stt_threads              | AUDIO_TOOLS_STT_THREADS                                | every core               |
 | whisper_batch_size       | AUDIO_TOOLS_WHISPER_BATCH_SIZE                         | 4 (CPU), 16 (CUDA)       |
+| speaker_threads          | AUDIO_TOOLS_SPEAKER_THREADS                            | 1                        |
 | musicgen_window_s        | AUDIO_TOOLS_MUSICGEN_WINDOW_S                          | the model's own window   |
+| llm                      | AUDIO_TOOLS_LLM                                        | auto (OpenAI when set)   |
 | openai_api_key           | AUDIO_TOOLS_OPENAI_API_KEY, else OPENAI_API_KEY        | none                     |
 | openai_base_url          | AUDIO_TOOLS_OPENAI_BASE_URL, else OPENAI_BASE_URL      | the OpenAI API           |
 | openai_max_upload_bytes  | AUDIO_TOOLS_OPENAI_MAX_UPLOAD_BYTES                    | 25 MB                    |
@@ -94,7 +96,11 @@ class Settings(BaseSettings):
             a CTranslate2 folder) before the bundled tiny.en.
         stt_threads: CPU threads of the faster-whisper backend; every core the process may use when None.
         whisper_batch_size: 30-second chunks Whisper decodes at once; by device when None.
+        speaker_threads: torch threads of the speaker encoder while it labels speakers; torch's
+            count is put back afterwards, so other work in the process keeps its own.
         musicgen_window_s: MusicGen's window length; the model's own when None.
+        llm: chat model spec (``openai:MODEL``, ``ollama:MODEL``, ``openai-compatible:MODEL@URL``,
+            ``none``); ``auto`` is ``openai:gpt-4o-mini`` when OpenAI is configured, else none.
         openai_api_key: key of the OpenAI API (or of a compatible server).
         openai_base_url: an OpenAI-compatible server instead of the OpenAI API.
         openai_max_upload_bytes: largest file sent to the transcription API in one request.
@@ -126,7 +132,9 @@ class Settings(BaseSettings):
     stt_threads: int | None = Field(None, ge=1, le=256, strict=True, validation_alias=_alias("stt_threads"))
     whisper_batch_size: int | None = Field(None, ge=1, le=256, strict=True,
                                            validation_alias=_alias("whisper_batch_size"))
+    speaker_threads: int = Field(1, ge=1, le=256, strict=True, validation_alias=_alias("speaker_threads"))
     musicgen_window_s: float | None = Field(None, strict=True, validation_alias=_alias("musicgen_window_s"))
+    llm: str = Field("auto", validation_alias=_alias("llm"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_alias("openai_api_key", "OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_alias("openai_base_url", "OPENAI_BASE_URL"))
     openai_max_upload_bytes: int = Field(25_000_000, strict=True, validation_alias=_alias("openai_max_upload_bytes"))

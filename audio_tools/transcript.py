@@ -32,12 +32,14 @@ __all__ = [
     "Transcript",
     "Word",
     "clock",
+    "joined_words",
     "split_at_pauses",
     "timed_words",
 ]
 
 DEFAULT_PAUSE_S = 0.4
 SENTENCE_ENDS = (".", "?", "!")
+CONTINUATIONS = (",", ".", ";", ":", "!", "?", "%", "'", "’", ")")  # a word starting so belongs to the one before
 SCHEMA_VERSION = 1
 
 _Record = TypeVar("_Record")
@@ -204,6 +206,18 @@ def timed_words(segment: Segment) -> list[Word]:
     return words
 
 
+def joined_words(words: Iterable[Word]) -> str:
+    """The words as text: spaces between them, except before a piece that continues the word before it.
+
+    Whisper gives ``$94`` ``,000`` and ``1`` ``.8`` as separate words; they read ``$94,000`` and ``1.8``.
+    """
+    text = ""
+    for word in words:
+        piece = word.text.strip()
+        text += piece if not text or piece.startswith(CONTINUATIONS) else f" {piece}"
+    return text
+
+
 def clock(seconds: float) -> str:
     """A time in a recording as people read it: ``mm:ss``, or ``h:mm:ss`` from an hour on (``01:05``, ``1:02:03``).
 
@@ -221,7 +235,7 @@ def _segment_of(words: list[Word]) -> Segment:
     return Segment(
         start=words[0].start,
         end=words[-1].end,
-        text=" ".join(w.text for w in words),
+        text=joined_words(words),
         words=list(words),
         confidence=sum(scores) / len(scores) if scores else None,
     )

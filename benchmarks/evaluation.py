@@ -12,7 +12,31 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from helpers.diarization import der, turn_accuracy, turns_of
 from helpers.lying_audio import lying_flac
+from helpers.retrieval_scoring import (
+    answer_turn,
+    first_citation_inside,
+    score_hits,
+    summarise_answers,
+    summarise_search,
+)
 from helpers.scoring import segments_within_turns, wer
+from helpers.speaker_cases import conversation, render, with_noise
 
-__all__ = ["lying_flac", "segments_within_turns", "wer"]
+__all__ = [
+    "answer_turn",
+    "conversation",
+    "der",
+    "first_citation_inside",
+    "lying_flac",
+    "render",
+    "score_hits",
+    "segments_within_turns",
+    "summarise_answers",
+    "summarise_search",
+    "turn_accuracy",
+    "turns_of",
+    "wer",
+    "with_noise",
+]

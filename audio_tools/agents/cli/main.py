@@ -12,12 +12,15 @@ from typing import Annotated
 
 import typer
 
-from audio_tools.agents.cli import audio_files, clean, music, speak, transcribe
+from audio_tools.agents.cli import audio_files, clean, ingest, music, search, speak, transcribe
 from audio_tools.agents.cli import mix as mix_cli
+from audio_tools.agents.cli.mcp import mcp_command
+from audio_tools.agents.cli.store import store_app
 
 app = typer.Typer(
     name="audio-agent",
-    help="Audio tools for LangChain agents: probe, convert, transcribe, speak, compose and mix.",
+    help="Audio tools for LangChain agents: probe, convert, transcribe, speak, compose and mix; ingest meetings, "
+         "then search, ask and summarize them with citations.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -60,6 +63,13 @@ app.command("music")(music.music_command)
 app.command("mix")(mix_cli.mix_command)
 app.command("story")(mix_cli.story_command)
 app.command("clean")(clean.clean_command)
+app.command("ingest")(ingest.ingest_command)
+app.command("search")(search.search_command)
+app.command("ask")(search.ask_command)
+app.command("summarize")(search.summarize_command)
+app.command("clip")(search.clip_command)
+app.add_typer(store_app, name="store")
+app.command("mcp")(mcp_command)
 
 def main() -> None:
     """Entry point of the ``audio-agent`` script: errors become one line and exit code 1."""
