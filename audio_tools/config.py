@@ -90,7 +90,7 @@ class Settings(BaseSettings):
             embedded store in ``store_dir``.
         embeddings: embedding model spec of the store (``minilm``, ``sentence-transformers:NAME``,
             ``openai:MODEL``).
-        store_lock_timeout_s: how long a writer waits for another writer of the embedded store.
+        store_lock_timeout_s: how long a search or a writer waits for a writer of the embedded store.
         retention_days: age after which ``clean`` removes generated outputs.
         whisper_model: the larger Whisper ``auto`` speech-to-text looks for (a transformers checkpoint or
             a CTranslate2 folder) before the bundled tiny.en.
