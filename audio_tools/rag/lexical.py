@@ -15,7 +15,7 @@ others. When it does not (a writer killed mid-change, a rebuild, a server's writ
 the index is made again from every chunk. Layout::
 
     <store>/lexical/<collection>/current.json     {"stamp", "folder"}: the index in use
-    <store>/lexical/<collection>/<folder>/        bm25s arrays + chunks.json (ids, texts, terms, filter fields)
+    <store>/lexical/<collection>/<folder>/        bm25s arrays, chunks.json (ids, texts, filter fields), terms.json
     <store>/lexical/<collection>/changes.jsonl    the journal: {"from", "to", "removed", "written"} per change
 
 A new index is written whole into a new folder, then ``current.json`` is replaced atomically to
@@ -33,7 +33,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ __all__ = ["LEXICAL_DIR", "LexicalCache", "LexicalIndex", "LexicalRow"]
 LEXICAL_DIR = "lexical"
 POINTER_NAME = "current.json"
 CHUNKS_NAME = "chunks.json"
+TERMS_NAME = "terms.json"  # read only to update the index, not to search it
 JOURNAL_NAME = "changes.jsonl"
 JOURNAL_KEEP = 500
 STALE_FOLDER_S = 60.0
@@ -60,7 +61,7 @@ class LexicalRow:
 
     id: str
     text: str
-    terms: list[str]
+    terms: list[str] | None  # None when loaded without them (see LexicalIndex.row_terms)
     source: str
     speaker: str
     recorded_at: float | None
@@ -87,7 +88,8 @@ class LexicalIndex:
         columns: their texts and filter fields, as arrays in the same order.
     """
 
-    def __init__(self, stamp: str, rows: list[LexicalRow], retriever: Any = None) -> None:
+    def __init__(self, stamp: str, rows: list[LexicalRow], retriever: Any = None, terms_file: Path | None = None
+                 ) -> None:
         import bm25s
 
         self.stamp = stamp
@@ -99,11 +101,12 @@ class LexicalIndex:
             recorded_at=np.array([np.nan if r.recorded_at is None else r.recorded_at for r in rows], dtype=np.float64),
             texts=[r.text for r in rows],
         )
+        self._terms_file = terms_file
         self._retriever: Any = retriever
         self._vocabulary: dict[str, int] = {}
         if rows and retriever is None:
             self._retriever = bm25s.BM25()
-            self._retriever.index([r.terms for r in rows], show_progress=False)
+            self._retriever.index(self.row_terms(), show_progress=False)
         if self._retriever is not None:
             self._vocabulary = self._retriever.vocab_dict
 
@@ -117,9 +120,23 @@ class LexicalIndex:
         return cls(stamp, [LexicalRow.of(i, t, m) for i, t, m in zip(ids, texts, metadatas, strict=True)])
 
     def updated(self, stamp: str, removed: Collection[str], added: Sequence[LexicalRow]) -> LexicalIndex:
-        """This index with some chunks removed and others added or replaced (their terms are not cut again)."""
+        """This index with some chunks removed and others added or replaced (the others' terms are reused)."""
         replaced = set(removed) | {r.id for r in added}
-        return LexicalIndex(stamp, [r for r in self.rows if r.id not in replaced] + list(added))
+        kept = [replace(r, terms=t) for r, t in zip(self.rows, self.row_terms(), strict=True) if r.id not in replaced]
+        return LexicalIndex(stamp, kept + list(added))
+
+    def row_terms(self) -> list[list[str]]:
+        """Each row's terms: kept, else read from the saved index (a loaded index leaves them there), else cut again."""
+        if all(r.terms is not None for r in self.rows):
+            return [r.terms or [] for r in self.rows]
+        saved: list[list[str]] | None = None
+        if self._terms_file is not None:
+            with contextlib.suppress(OSError, ValueError):
+                saved = json.loads(self._terms_file.read_text(encoding="utf-8"))
+        if saved is None or len(saved) != len(self.rows):
+            saved = None
+        return [r.terms if r.terms is not None else saved[i] if saved is not None else terms(r.text)
+                for i, r in enumerate(self.rows)]
 
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query`` as (id, BM25 score), best first; only chunks with a positive score."""
@@ -263,9 +280,10 @@ class LexicalCache:
 def _save(index: LexicalIndex, folder: Path) -> None:
     if index._retriever is not None:
         index._retriever.save(folder, show_progress=False)
+    write_atomic(folder / TERMS_NAME, json.dumps(index.row_terms(), ensure_ascii=False).encode("utf-8"))
     rows = {
         "stamp": index.stamp,
-        "rows": [[r.id, r.text, r.terms, r.source, r.speaker, r.recorded_at] for r in index.rows],
+        "rows": [[r.id, r.text, r.source, r.speaker, r.recorded_at] for r in index.rows],
     }
     write_atomic(folder / CHUNKS_NAME, json.dumps(rows, ensure_ascii=False).encode("utf-8"))
 
@@ -275,10 +293,10 @@ def _load(folder: Path, stamp: str) -> LexicalIndex:
     if saved["stamp"] != stamp:
         msg = f"{folder} holds the index of {saved['stamp']}, not {stamp}"
         raise ValueError(msg)
-    rows = [LexicalRow(id=str(i), text=str(t), terms=list(w), source=str(s), speaker=str(p),
-                       recorded_at=None if r is None else float(r)) for i, t, w, s, p, r in saved["rows"]]
+    rows = [LexicalRow(id=str(i), text=str(t), terms=None, source=str(s), speaker=str(p),
+                       recorded_at=None if r is None else float(r)) for i, t, s, p, r in saved["rows"]]
     if not rows:
         return LexicalIndex(stamp, rows)
     import bm25s
 
-    return LexicalIndex(stamp, rows, bm25s.BM25.load(folder, show_progress=False))
+    return LexicalIndex(stamp, rows, bm25s.BM25.load(folder, show_progress=False), terms_file=folder / TERMS_NAME)

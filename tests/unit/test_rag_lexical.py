@@ -117,7 +117,8 @@ def _full(store: RecordingStore) -> LexicalIndex:
 
 
 def _rows(index: LexicalIndex) -> list[tuple[object, ...]]:
-    return sorted((r.id, r.text, tuple(r.terms), r.source, r.speaker, r.recorded_at) for r in index.rows)
+    return sorted((r.id, r.text, tuple(t), r.source, r.speaker, r.recorded_at)
+                  for r, t in zip(index.rows, index.row_terms(), strict=True))
 
 
 def test_the_journal_updates_the_index_as_a_full_rebuild_would(settings: Settings) -> None:
