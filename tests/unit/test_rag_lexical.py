@@ -140,8 +140,17 @@ def test_the_journal_updates_the_index_as_a_full_rebuild_would(settings: Setting
     assert _rows(updated) == _rows(full)
     for query in ("Spanish translation", "password resets", "twenty users"):
         assert sorted(updated.search(query, 5)) == sorted(full.search(query, 5))
-    writer.close()
-    reader.close()
+
+    with writer.lock.writing("a test"):  # a change whose writer did not refresh the saved index
+        collection = writer._collection()
+        assert collection is not None
+        writer._change(collection, delete=full.ids[:2])
+    fresh = RecordingStore(settings, embeddings=fake_embeddings())  # loads the saved index, terms left on disk
+    base = fresh.lexical.latest()
+    assert base is not None and base.rows[0].terms is None
+    assert _rows(fresh.lexical_index()) == _rows(_full(fresh))
+    for store in (writer, reader, fresh):
+        store.close()
 
 
 def test_a_broken_journal_means_a_full_rebuild(settings: Settings) -> None:
