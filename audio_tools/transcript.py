@@ -11,6 +11,8 @@
 ``source`` identifies the recording (the speech-to-text tool: its path relative to the
 workspace); ``display_name`` is a short name for people, or null. A segment's ``id`` is its
 position in the transcript (0, 1, 2...), so it is unique and stable for a given transcript.
+A segment's ``speaker`` (``S1``, ``S2``... when speakers were labelled, else null) is shown
+before its text in the text renderings: ``[S1] Welcome...`` (:func:`labelled_text`).
 :meth:`Transcript.from_json` reads every schema version up to :data:`SCHEMA_VERSION` (JSON
 without ``schema_version`` is version 1) and refuses newer ones.
 """
@@ -33,6 +35,7 @@ __all__ = [
     "Word",
     "clock",
     "joined_words",
+    "labelled_text",
     "split_at_pauses",
     "timed_words",
 ]
@@ -99,6 +102,11 @@ class Transcript:
         """All segment texts joined by spaces."""
         return " ".join(s.text.strip() for s in self._spoken())
 
+    @property
+    def speakers(self) -> list[str]:
+        """The segments' speakers (``S1``, ``S2``...), each once, in the order they first speak; [] unlabelled."""
+        return list(dict.fromkeys(s.speaker for s in self.segments if s.speaker))
+
     def to_dict(self) -> dict[str, Any]:
         """A plain dict in the documented JSON layout."""
         return {"schema_version": SCHEMA_VERSION, **asdict(self)}
@@ -147,17 +155,17 @@ class Transcript:
         return cls.from_dict(data)
 
     def to_srt(self) -> str:
-        """SubRip subtitles, one cue per segment that has text."""
+        """SubRip subtitles, one cue per segment that has text (``[S1] `` first when it has a speaker)."""
         cues = [
-            f"{i}\n{_timestamp(s.start, ',')} --> {_timestamp(s.end, ',')}\n{s.text.strip()}\n"
+            f"{i}\n{_timestamp(s.start, ',')} --> {_timestamp(s.end, ',')}\n{labelled_text(s)}\n"
             for i, s in enumerate(self._spoken(), start=1)
         ]
         return "\n".join(cues)
 
     def to_vtt(self) -> str:
-        """WebVTT subtitles, one cue per segment that has text."""
+        """WebVTT subtitles, one cue per segment that has text (``[S1] `` first when it has a speaker)."""
         cues = [
-            f"{_timestamp(s.start, '.')} --> {_timestamp(s.end, '.')}\n{s.text.strip()}\n"
+            f"{_timestamp(s.start, '.')} --> {_timestamp(s.end, '.')}\n{labelled_text(s)}\n"
             for s in self._spoken()
         ]
         return "WEBVTT\n\n" + "\n".join(cues)
@@ -165,6 +173,12 @@ class Transcript:
     def _spoken(self) -> list[Segment]:
         # A cue without text ends an SRT block early and shows nothing: leave it out.
         return [s for s in self.segments if s.text.strip()]
+
+
+def labelled_text(segment: Segment) -> str:
+    """The segment's text, stripped, after ``[S1] `` when it has a speaker: a line of a text rendering."""
+    text = segment.text.strip()
+    return f"[{segment.speaker}] {text}" if segment.speaker else text
 
 
 def split_at_pauses(words: Iterable[Word], pause_s: float = DEFAULT_PAUSE_S, *, sentence_ends: bool = False

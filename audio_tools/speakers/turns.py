@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ from audio_tools.audio import AudioSource, load_audio
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError
 from audio_tools.speakers.cluster import DEFAULT_THRESHOLD, centroids, check_counts, cluster, nearest
-from audio_tools.speakers.encoder import EMBEDDING_SIZE, TARGET_DBFS, embed_frames
+from audio_tools.speakers.encoder import BATCH, EMBEDDING_SIZE, TARGET_DBFS, embed_frames
 from audio_tools.speakers.mel import HOP, SAMPLE_RATE, mel_spectrogram
 from audio_tools.speakers.vad import voiced_regions
 
@@ -106,11 +106,15 @@ def diarize_samples(
     max_speakers: int | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     threads: int | None = 1,
+    check: Callable[[], None] | None = None,
 ) -> list[SpeakerTurn]:
-    """:func:`diarize` of 16 kHz mono samples, with the encoder's thread count given."""
+    """:func:`diarize` of 16 kHz mono samples, with the encoder's thread count given.
+
+    ``check`` is called now and then (see :func:`speech_windows`); what it raises stops the work.
+    """
     check_counts(num_speakers, min_speakers, max_speakers)
     _check_threshold(threshold)
-    return windows_to_turns(speech_windows(samples, threads=threads), num_speakers=num_speakers,
+    return windows_to_turns(speech_windows(samples, threads=threads, check=check), num_speakers=num_speakers,
                             min_speakers=min_speakers, max_speakers=max_speakers, threshold=threshold)
 
 
@@ -127,13 +131,18 @@ class SpeechWindows:
     embeddings: np.ndarray
 
 
-def speech_windows(samples: np.ndarray, *, threads: int | None = 1) -> SpeechWindows:
-    """Voiced regions, windows and their embeddings (steps 1 and 2 of the module docstring)."""
-    regions = voiced_regions(samples)
+def speech_windows(samples: np.ndarray, *, threads: int | None = 1,
+                   check: Callable[[], None] | None = None) -> SpeechWindows:
+    """Voiced regions, windows and their embeddings (steps 1 and 2 of the module docstring).
+
+    ``check`` (a cancellation check) is called before each 30 s block of voice detection and
+    each batch of the encoder (64 windows, about 48 s of speech); what it raises stops the work.
+    """
+    regions = voiced_regions(samples, check=check)
     windows = [w for i, (start, end) in enumerate(regions) for w in _windows(i, end - start)]
     if not windows:
         return SpeechWindows(regions, windows, np.zeros((0, EMBEDDING_SIZE), dtype=np.float32))
-    return SpeechWindows(regions, windows, _embed(samples, _gain(samples, regions), regions, windows, threads))
+    return SpeechWindows(regions, windows, _embed(samples, _gain(samples, regions), regions, windows, threads, check))
 
 
 def windows_to_turns(
@@ -200,7 +209,7 @@ def _windows(region: int, length: float) -> list[_Window]:
 
 
 def _embed(samples: np.ndarray, gain: float, regions: Sequence[tuple[float, float]], windows: Sequence[_Window],
-           threads: int | None) -> np.ndarray:
+           threads: int | None, check: Callable[[], None] | None = None) -> np.ndarray:
     # The mel frames are power: raising the samples by ``gain`` raises them by its square.
     power_gain = np.float32(gain**2)
     mels = [mel_spectrogram(samples[round(a * SAMPLE_RATE):round(b * SAMPLE_RATE)]) * power_gain for a, b in regions]
@@ -214,7 +223,12 @@ def _embed(samples: np.ndarray, gain: float, regions: Sequence[tuple[float, floa
     for group in cuts.values():
         for first in range(0, len(group), STACK):
             part = group[first:first + STACK]
-            embeddings[[i for i, _ in part]] = embed_frames(np.stack([f for _, f in part]), threads=threads)
+            stacked = np.stack([f for _, f in part])
+            for batch in range(0, len(part), BATCH):  # the encoder's own batches, with a check between them
+                if check is not None:
+                    check()
+                embeddings[[i for i, _ in part[batch:batch + BATCH]]] = embed_frames(
+                    stacked[batch:batch + BATCH], threads=threads)
     return embeddings
 
 

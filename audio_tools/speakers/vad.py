@@ -9,6 +9,8 @@ two speakers ends one: the settings below end a region after 0.25 s of silence a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from audio_tools.speakers.mel import SAMPLE_RATE
@@ -26,8 +28,10 @@ MIN_SPEECH_S = 0.2  # shorter bursts are clicks, breaths, coughs
 BLOCK_S = 30.0
 
 
-def voiced_regions(samples: np.ndarray) -> list[tuple[float, float]]:
+def voiced_regions(samples: np.ndarray, *, check: Callable[[], None] | None = None) -> list[tuple[float, float]]:
     """The stretches of speech in 16 kHz mono samples, as ``(start, end)`` seconds in order.
+
+    ``check`` is called before each block of :data:`BLOCK_S`; what it raises stops the work.
 
     Raises:
         ImportError: faster-whisper or onnxruntime is not installed.
@@ -41,6 +45,8 @@ def voiced_regions(samples: np.ndarray) -> list[tuple[float, float]]:
     block = round(BLOCK_S * SAMPLE_RATE)
     spans: list[tuple[int, int]] = []
     for first in range(0, wav.size, block):
+        if check is not None:
+            check()
         for found in get_speech_timestamps(wav[first:first + block], options, sampling_rate=SAMPLE_RATE):
             start, end = first + int(found["start"]), first + int(found["end"])
             if end <= start:

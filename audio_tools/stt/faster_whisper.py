@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from audio_tools.audio import SAMPLE_RATE, AudioInfo, stream_audio
+from audio_tools.audio import SAMPLE_RATE, AudioInfo
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 from audio_tools.language import is_english
@@ -68,7 +68,7 @@ class FasterWhisperBackend:
         language = self._language(request)
         words: list[Word] = []
         total = info.duration
-        blocks = stream_audio(info.path, SAMPLE_RATE, STREAM_BLOCK_S, settings=request.settings)
+        blocks = request.stream(info.path, STREAM_BLOCK_S)
         end = 0.0
         try:
             for window in quiet_parts(blocks, SAMPLE_RATE, WINDOW_S):

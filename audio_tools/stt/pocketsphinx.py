@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audio_tools.audio import SAMPLE_RATE, AudioBlock, AudioInfo, stream_audio
+from audio_tools.audio import SAMPLE_RATE, AudioBlock, AudioInfo
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError
 from audio_tools.language import is_english
@@ -85,7 +85,7 @@ class PocketsphinxBackend:
                    f"whisper:/path/to/whisper or AUDIO_TOOLS_WHISPER_MODEL), or use openai:whisper-1.")
             raise InvalidInputError(msg)
         total = info.duration
-        stream = stream_audio(info.path, SAMPLE_RATE, STREAM_BLOCK_S, settings=request.settings)
+        stream = request.stream(info.path, STREAM_BLOCK_S)
         words: list[Word] = []
         end = 0.0
         try:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from audio_tools.audio import SAMPLE_RATE, AudioInfo, stream_audio
+from audio_tools.audio import SAMPLE_RATE, AudioInfo
 from audio_tools.config import Settings
 from audio_tools.errors import BackendError, BackendUnavailableError, InvalidInputError
 from audio_tools.hub import torch_device, torch_dtype
@@ -60,7 +60,7 @@ class WhisperBackend:
     def transcribe(self, info: AudioInfo, request: STTRequest) -> Transcript:
         """Transcribe (or translate into English) ``info.path`` window by window."""
         generate = self._generate_options(request)
-        stream = stream_audio(info.path, SAMPLE_RATE, STREAM_BLOCK_S, settings=request.settings)
+        stream = request.stream(info.path, STREAM_BLOCK_S)
         pieces: list[Segment] = []
         duration = 0.0
         try:

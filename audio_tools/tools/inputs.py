@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_MUSIC_S",
     "MAX_PROMPT_CHARS",
     "MAX_TEXT_CHARS",
+    "MAX_TOOL_SPEAKERS",
     "AudioFormat",
     "MixInput",
     "SpeechToTextInput",
@@ -45,6 +47,7 @@ MAX_MUSIC_S = 600.0  # the schema's ceiling; settings.max_music_s (default 300 s
 MAX_BASE64_CHARS = 16_000_000  # about 12 MB of audio; larger files go in the workspace
 MAX_PATH_CHARS = 1_000
 MAX_HOTWORDS_CHARS = 300
+MAX_TOOL_SPEAKERS = 10  # a model asking for more is guessing; "auto" finds any number
 # C0 controls other than tab, newline and carriage return, DEL, and C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Shell substitution and chaining, and ffmpeg's file-reading source filters. No text reaches a
@@ -102,6 +105,32 @@ Language = Annotated[
     AfterValidator(_matching(LANGUAGE_PATTERN, "is not a language code: give one such as 'en', 'de' or 'pt-BR'")),
     WithJsonSchema({"type": "string", "pattern": LANGUAGE_PATTERN}),
 ]
+
+
+def _speaker_count(value: Any) -> Any:
+    """``"auto"`` (any case) or a whole number from 1 to :data:`MAX_TOOL_SPEAKERS` (also as digits, or as 2.0)."""
+    if value is None:
+        return None
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text == "auto":
+        return "auto"
+    if text is not None and text.isascii() and text.isdigit():
+        value = int(text)
+    elif isinstance(value, float) and value.is_integer():  # JSON 2.0
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TOOL_SPEAKERS:
+        msg = (f"must be 'auto' (to find how many people speak) or the number of speakers, a whole number from 1 to "
+               f"{MAX_TOOL_SPEAKERS}; leave it out for no speaker labels")
+        raise ValueError(msg)
+    return value
+
+
+SpeakerCount = Annotated[
+    Literal["auto"] | int,
+    BeforeValidator(_speaker_count),
+    WithJsonSchema({"anyOf": [{"type": "string", "const": "auto"},
+                              {"type": "integer", "minimum": 1, "maximum": MAX_TOOL_SPEAKERS}]}),
+]
 MusicSeconds = Annotated[float, Field(gt=0, le=MAX_MUSIC_S, allow_inf_nan=False)]
 
 _VOICE_HELP = ("Voice name of the configured speech backend (e.g. 'slt' or 'rms' for flite, 'alloy' for "
@@ -150,6 +179,12 @@ class SpeechToTextInput(_Args):
         default=None,
         description="Names and terms said in the recording, comma-separated (e.g. 'Nova, Orbit'), so they come "
                     "out spelled right; leave out unless a name was misheard.",
+    )
+    speakers: SpeakerCount | None = Field(
+        default=None,
+        description="Label who speaks each part as S1, S2... (in the order they first speak): 'auto' to find how "
+                    f"many people speak, or their number (1 to {MAX_TOOL_SPEAKERS}) when known. Leave out when "
+                    "it does not matter who said what; labelling takes extra time.",
     )
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import threading
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
@@ -12,11 +13,11 @@ from pydantic import BaseModel, Field
 from audio_tools.audio import decode_base64, probe
 from audio_tools.registry import BackendSpec
 from audio_tools.safe_open import OpenedFile, open_local
-from audio_tools.stt import transcribe
+from audio_tools.stt import Speakers, transcribe
 from audio_tools.tools.base import AudioTool
 from audio_tools.tools.echo import echo
 from audio_tools.tools.inputs import SpeechToTextInput
-from audio_tools.transcript import Transcript
+from audio_tools.transcript import Segment, Transcript, labelled_text
 
 __all__ = ["BASE64_DISPLAY_NAME", "BASE64_SOURCE", "SpeechToTextTool"]
 
@@ -29,15 +30,19 @@ class SpeechToTextTool(AudioTool):
 
     The content is the transcript's text (with segment times when asked); the artifact adds
     ``transcript``, the serialised :class:`~audio_tools.transcript.Transcript` with every
-    segment and word. The transcript's ``source`` is the file's path relative to the
-    workspace (``<base64>`` for base64 audio) and its ``display_name`` the file's name.
-    Cancelling the async call stops the backend at its next checkpoint.
+    segment and word. With ``speakers``, each segment has its speaker (``S1``, ``S2``...), the
+    artifact's ``speakers`` lists them, and the content puts ``[S1]`` before each speaker's
+    words: a line per segment with timestamps, else a line per change of speaker. The
+    transcript's ``source`` is the file's path relative to the workspace (``<base64>`` for
+    base64 audio) and its ``display_name`` the file's name. Cancelling the async call stops
+    the backend, or the speaker labelling, at its next checkpoint.
     """
 
     name: str = "speech_to_text"
     description: str = (
         "Transcribe speech in an audio file into text. Give the path of a file inside the workspace "
-        "(or small audio as base64); optionally the language, whether to include timestamps, and names to spell right."
+        "(or small audio as base64); optionally the language, whether to include timestamps, names to spell right, "
+        "and whether to label who speaks (speakers)."
     )
     args_schema: type[BaseModel] = SpeechToTextInput
     backend: str | None = Field(default=None, description="Backend spec; the settings' ``stt`` when None.")
@@ -50,25 +55,26 @@ class SpeechToTextTool(AudioTool):
         language: str | None = None,
         timestamps: bool = False,
         hotwords: str | None = None,
+        speakers: Speakers = None,
         cancel: threading.Event | None = None,
     ) -> tuple[str, dict[str, Any]]:
+        ask = _Ask(language, timestamps, hotwords, speakers)
         if audio_path is not None:
             with self.workspace.open_input(audio_path) as opened:
-                return self._transcribe(opened, language, timestamps, hotwords, cancel)
+                return self._transcribe(opened, ask, cancel)
         data = decode_base64(audio_base64 or "", settings=self.settings)
         with self.workspace.temp_dir() as tmp:
             path = tmp / "base64_audio"
             path.write_bytes(data)
             with open_local(path, self.settings) as opened:
-                return self._transcribe(opened, language, timestamps, hotwords, cancel, from_base64=True)
+                return self._transcribe(opened, ask, cancel, from_base64=True)
 
     def _transcribe(
-        self, opened: OpenedFile, language: str | None, timestamps: bool, hotwords: str | None,
-        cancel: threading.Event | None, from_base64: bool = False,
+        self, opened: OpenedFile, ask: _Ask, cancel: threading.Event | None, from_base64: bool = False,
     ) -> tuple[str, dict[str, Any]]:
         info = probe(opened, settings=self.settings)
-        transcript = transcribe(opened, backend=self.backend, language=language, hotwords=hotwords, cancel=cancel,
-                                settings=self.settings)
+        transcript = transcribe(opened, backend=self.backend, language=ask.language, hotwords=ask.hotwords,
+                                speakers=ask.speakers, cancel=cancel, settings=self.settings)
         # transcribe() names the file by its name; the identity kept is workspace-relative.
         relative = None if from_base64 else self.relative(opened.path)
         transcript = dataclasses.replace(
@@ -85,9 +91,20 @@ class SpeechToTextTool(AudioTool):
             "backend": str(BackendSpec(transcript.backend, transcript.model)),
             "language": transcript.language,
             "text": transcript.text,
+            "speakers": transcript.speakers,
             "transcript": transcript.to_dict(),
         }
-        return _content(transcript, artifact, timestamps), artifact
+        return _content(transcript, artifact, ask.timestamps), artifact
+
+
+@dataclasses.dataclass(frozen=True)
+class _Ask:
+    """What the call asked for, besides the audio."""
+
+    language: str | None
+    timestamps: bool
+    hotwords: str | None
+    speakers: Speakers
 
 
 def _content(transcript: Transcript, artifact: dict[str, Any], timestamps: bool) -> str:
@@ -97,7 +114,12 @@ def _content(transcript: Transcript, artifact: dict[str, Any], timestamps: bool)
             f"{echo(artifact['backend'])}{language})")
     if not transcript.text:
         return f"{head}: no speech was recognised."
-    if not timestamps:
+    spoken = [s for s in transcript.segments if s.text.strip()]
+    if timestamps:
+        lines = [f"[{s.start:.2f}-{s.end:.2f}] {labelled_text(s)}" for s in spoken]
+    elif transcript.speakers:  # who said what: a line per change of speaker
+        lines = [labelled_text(Segment(0.0, 0.0, " ".join(s.text.strip() for s in turn), speaker=speaker))
+                 for speaker, turn in itertools.groupby(spoken, key=lambda s: s.speaker)]
+    else:
         return f"{head}:\n{transcript.text}"
-    lines = [f"[{s.start:.2f}-{s.end:.2f}] {s.text.strip()}" for s in transcript.segments if s.text.strip()]
     return f"{head}:\n" + "\n".join(lines)

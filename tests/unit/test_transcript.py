@@ -112,15 +112,15 @@ def test_text_joins_non_empty_segments(transcript: Transcript) -> None:
 
 def test_srt(transcript: Transcript) -> None:
     assert transcript.to_srt() == (
-        "1\n00:00:00,000 --> 00:00:01,250\nHello team.\n\n"
+        "1\n00:00:00,000 --> 00:00:01,250\n[A] Hello team.\n\n"
         "2\n01:01:01,500 --> 01:01:02,000\nÇa va — 東京?\n"
-    )  # the blank segment gets no cue
+    )  # the blank segment gets no cue; a segment with a speaker is labelled
 
 
 def test_vtt(transcript: Transcript) -> None:
     assert transcript.to_vtt() == (
         "WEBVTT\n\n"
-        "00:00:00.000 --> 00:00:01.250\nHello team.\n\n"
+        "00:00:00.000 --> 00:00:01.250\n[A] Hello team.\n\n"
         "01:01:01.500 --> 01:01:02.000\nÇa va — 東京?\n"
     )
 
