@@ -28,6 +28,7 @@ class FileOutcome:
         removed: chunks deleted (stale).
         transcribed: whether speech-to-text ran (False: the stored transcript was used).
         reason: why it failed.
+        speakers: the speakers its transcript names, in the order they first speak ([] unlabelled).
     """
 
     path: str
@@ -38,6 +39,7 @@ class FileOutcome:
     removed: int = 0
     transcribed: bool = False
     reason: str | None = None
+    speakers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""

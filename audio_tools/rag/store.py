@@ -52,6 +52,7 @@ from audio_tools.rag.lexical import LEXICAL_DIR, LexicalCache, LexicalIndex, Lex
 from audio_tools.rag.locking import StoreBusyError, StoreLock
 from audio_tools.rag.recording import RecordingInfo, describe_recording
 from audio_tools.rag.reports import FileOutcome, IngestEvent, IngestReport, Outcome, SourceInfo, StoreInfo, SyncReport
+from audio_tools.rag.speaker_labels import labels_fit, stored_labels, unlabelled
 from audio_tools.rag.transcripts import TRANSCRIPTS_DIR, TranscriptStore
 from audio_tools.transcript import Segment, Transcript
 from audio_tools.workspace import Workspace
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from audio_tools.rag.embeddings import EmbeddingIdentity
+    from audio_tools.stt import Speakers
 
 __all__ = ["CHROMA_DIR", "DEFAULT_COLLECTION", "RecordingStore", "StoredChunk"]
 
@@ -221,6 +223,7 @@ class RecordingStore:
         recorded_at: float | None = None,
         title: str | None = None,
         progress: Progress | None = None,
+        speakers: Speakers = "auto",
     ) -> IngestReport:
         """Add recordings, or bring their chunks up to date; unchanged ones cost a hash and a lookup.
 
@@ -232,6 +235,9 @@ class RecordingStore:
             recorded_at: when they were recorded (epoch seconds), instead of what the files say.
             title: their title, instead of the file's name.
             progress: told of each file's stages (checking, transcribing, embedding, writing, done).
+            speakers: speaker labels: ``"auto"`` (find how many speak), a count, or None (none). A
+                stored transcript is reused when its labels fit (:mod:`audio_tools.rag.speaker_labels`),
+                else the file is transcribed again with them.
 
         Returns:
             Each file's outcome; a file that fails does not stop the others.
@@ -241,8 +247,10 @@ class RecordingStore:
                 (files before it were ingested).
             InvalidInputError: an unknown speech-to-text spec, or embeddings other than the store's.
         """
-        from audio_tools.stt import STT_BACKENDS
+        from audio_tools.stt import STT_BACKENDS, speaker_option
 
+        if speakers is not None:
+            speaker_option(speakers)  # refuse a bad option before any file
         workspace = Workspace(settings=self.settings)
         found = discover(paths, workspace.root)
         spec = str(STT_BACKENDS.resolve(stt or self.settings.stt, self.settings))
@@ -262,7 +270,7 @@ class RecordingStore:
 
             try:
                 outcome = self._ingest_file(workspace, path, shown, spec, force=force, recorded_at=recorded_at,
-                                            title=title, tell=tell)
+                                            title=title, tell=tell, speakers=speakers)
             except StoreBusyError as e:
                 msg = f"{e} ({index} of {total} files were ingested before it.)"
                 raise StoreBusyError(msg) from e
@@ -527,7 +535,8 @@ class RecordingStore:
     # ----- internals: one file
 
     def _ingest_file(self, workspace: Workspace, path: Path, shown: str, spec: str, *, force: bool,
-                     recorded_at: float | None, title: str | None, tell: Callable[..., None]) -> FileOutcome:
+                     recorded_at: float | None, title: str | None, tell: Callable[..., None],
+                     speakers: Speakers = "auto") -> FileOutcome:
         tell("checking")
         with workspace.open_input(path) as opened:
             info = describe_recording(opened, self.settings, recorded_at=recorded_at, title=title)
@@ -537,19 +546,27 @@ class RecordingStore:
                     self._check_identity(collection)
                 stored = self._source_chunks(collection, info.source) if collection is not None else {}
             info = _keep_labels(info, stored, recorded_at=recorded_at, title=title)
-            if not force and _complete(stored, info, spec, _chunking(self.chunk_options)):
-                return FileOutcome(path=shown, outcome="unchanged", source=info.source, chunks=len(stored))
+            labels = stored_labels(c.metadata for c in stored.values())
+            if not force and _complete(stored, info, spec, _chunking(self.chunk_options)) and labels_fit(labels,
+                                                                                                         speakers):
+                return FileOutcome(path=shown, outcome="unchanged", source=info.source, chunks=len(stored),
+                                   speakers=labels)
             transcript = None if force else self.transcripts.load(info.source_sha256, spec)
+            if transcript is not None and not labels_fit(transcript.speakers, speakers):
+                transcript = unlabelled(transcript) if speakers is None else None  # unlabelled: transcribe again
+                if transcript is not None:
+                    self.transcripts.save(info.source_sha256, spec, transcript)
             transcribed = transcript is None
             if transcript is None:
                 from audio_tools.stt import transcribe
 
                 tell("transcribing")
-                transcript = transcribe(opened, backend=spec, settings=self.settings)
+                transcript = transcribe(opened, backend=spec, settings=self.settings, speakers=speakers)
                 self.transcripts.save(info.source_sha256, spec, transcript)
         documents = self._chunks(transcript, info, spec)
         if not documents:
             return FileOutcome(path=shown, outcome="failed", source=info.source, transcribed=transcribed,
+                               speakers=transcript.speakers,
                                reason="no speech was heard in it (its transcript is empty), so there is nothing "
                                       "to search")
         tell("embedding")
@@ -567,7 +584,8 @@ class RecordingStore:
                 self._change(collection, delete=stale, upsert=write, vectors=vectors)
         outcome: Outcome = "unchanged" if not (stale or write) else "replaced" if now else "added"
         return FileOutcome(path=shown, outcome=outcome, source=info.source, chunks=len(documents),
-                           added=len(write), removed=len(stale), transcribed=transcribed)
+                           added=len(write), removed=len(stale), transcribed=transcribed,
+                           speakers=transcript.speakers)
 
     def _chunks(self, transcript: Transcript, info: RecordingInfo, spec: str) -> list[Document]:
         """The transcript's chunks, each also recording the chunk options that cut it (``chunking``)."""
@@ -791,6 +809,64 @@ class RecordingStore:
             return list(json.loads(self._manifest_path().read_text(encoding="utf-8"))["sources"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+    # ----- speaker names
+
+    def rename_speaker(self, source: str, old: str, new: str) -> int:
+        """Call speaker ``old`` of a recording ``new``, in its stored transcript and its chunks' metadata.
+
+        Nothing is transcribed or embedded. Every source with the same content and transcript is
+        renamed too (they share the transcript). A rename that was killed converges when run again.
+
+        Args:
+            source: the recording, as :meth:`list_sources` shows it.
+            old: the speaker's label now (``S1``, or a name given before).
+            new: the name to give (1 to 64 characters, no control characters, no comma); an
+                existing speaker's name merges the two.
+
+        Returns:
+            How many chunks changed.
+
+        Raises:
+            InvalidInputError: a bad name, a recording not in the store, or no speaker ``old`` in it.
+        """
+        from audio_tools.rag.speaker_labels import check_speaker_name, renamed_metadata, renamed_transcript
+
+        source = self._source_name(source)
+        old, new = check_speaker_name(old), check_speaker_name(new)
+        self._refuse_if_rebuilding()
+        with self.lock.writing(f"rename speaker {old} of {source}"):
+            collection = self._collection(changing=True)
+            first = self._source_chunks(collection, source) if collection is not None else {}
+            if collection is None or not first:
+                msg = f"{source} is not in the store {self.location}; see audio-agent store list."
+                raise InvalidInputError(msg)
+            sha, spec = (str(next(iter(first.values())).metadata.get(k, "")) for k in ("source_sha256", "stt_spec"))
+            found = collection.get(where={"$and": [{"source_sha256": sha}, {"stt_spec": spec}]},
+                                   include=["metadatas"])
+            transcript = self.transcripts.load(sha, spec)
+            renamed, segments = renamed_transcript(transcript, old, new) if transcript is not None else (None, 0)
+            changed: dict[str, dict[str, Any]] = {}
+            for chunk_id_, metadata in zip(found["ids"], found["metadatas"] or [], strict=True):
+                wanted = renamed_metadata(dict(metadata or {}), old, new, renamed)
+                if {k: v for k, v in wanted.items() if v is not None} != dict(metadata or {}):
+                    changed[chunk_id_] = wanted
+            if not segments and not changed:
+                names = stored_labels(c.metadata for c in first.values())
+                msg = (f"No speaker {old!r} in {source}; its speakers are "
+                       f"{', '.join(names) if names else 'not labelled (ingest it with --speakers auto)'}.")
+                raise InvalidInputError(msg)
+            if renamed is not None and segments:
+                self.transcripts.save(sha, spec, renamed)
+            if changed:
+                ids = sorted(changed)
+                before, started = self._bump(collection)
+                collection.update(ids=ids, metadatas=[changed[i] for i in ids])
+                unchanged, after = self._bump(collection)
+                if not self.server and unchanged == started:
+                    self.lexical.record(before, after, [], ids)
+        self.refresh_lexical()
+        return len(changed)
 
 
 @dataclass

@@ -11,7 +11,8 @@ from audio_tools.agents.cli.recordings import StoreOption, open_store
 
 __all__ = ["store_app"]
 
-store_app = typer.Typer(help="Inspect and maintain the meeting store: info, list, remove, sync, rebuild.",
+store_app = typer.Typer(help="Inspect and maintain the meeting store: info, list, remove, sync, rebuild, "
+                             "rename-speaker.",
                         no_args_is_help=True)
 
 
@@ -62,3 +63,18 @@ def rebuild_command(ctx: typer.Context, store: StoreOption = None, as_json: Json
     """Index every stored transcript again (after changing the embeddings); nothing is transcribed."""
     chunks = open_store(settings_of(ctx), store).rebuild()
     emit({"chunks": chunks}, as_json=as_json, text=f"Rebuilt the store: {chunks} chunks.")
+
+
+@store_app.command("rename-speaker")
+def rename_speaker_command(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The recording, as `store list` names it.")],
+    old: Annotated[str, typer.Argument(help="The speaker's label now (S1, or a name given before).")],
+    new: Annotated[str, typer.Argument(help="The name to give (an existing speaker's name merges the two).")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Name a speaker in a recording's stored transcript and chunks; nothing is transcribed or embedded again."""
+    changed = open_store(settings_of(ctx), store).rename_speaker(source, old, new)
+    emit({"source": source, "old": old, "new": new, "chunks": changed}, as_json=as_json,
+         text=f"Renamed {old} to {new} in {source}: {changed} chunks changed.")

@@ -132,9 +132,12 @@ def render(transcript: Transcript, output_format: OutputFormat) -> str:
     return "".join(f"{labelled_text(s)}\n" for s in transcript.segments if s.text.strip())
 
 
-def speakers_line(transcript: Transcript, asked: str | int) -> str:
-    """How many speakers ``transcript`` names, for standard error (``asked``: the ``--speakers`` value)."""
-    names = transcript.speakers
+def speakers_line(transcript: Transcript | list[str], asked: str | int) -> str:
+    """How many speakers ``transcript`` (or a list of their names) names, for standard error.
+
+    ``asked`` is the ``--speakers`` value.
+    """
+    names = transcript if isinstance(transcript, list) else transcript.speakers
     if not names:
         return "No speakers found: nobody speaks in the recording, or nothing was recognised."
     numbered = sorted(names, key=lambda name: int(name[1:]) if name[1:].isdigit() else len(names) + 1)
