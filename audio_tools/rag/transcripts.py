@@ -8,7 +8,9 @@ is never transcribed again::
     <store>/transcripts/<source_sha256>.<sha256 of the spec, 12 hex>.json
 
 Files are written atomically (:func:`audio_tools.rag.files.write_atomic`) and read through a
-small in-memory cache, so that citing a hit does not read JSON again.
+small in-memory cache, so that citing a hit does not read JSON again. A transcript can change in
+place (speakers renamed, labels dropped), also by another process: each cached one is checked
+against its file's size and modification time when it is loaded.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class TranscriptStore:
     def __init__(self, folder: Path, cached: int = CACHED_TRANSCRIPTS) -> None:
         self.folder = folder
         self._cached = cached
-        self._memory: OrderedDict[str, Transcript] = OrderedDict()
+        self._memory: OrderedDict[str, tuple[tuple[int, int] | None, Transcript]] = OrderedDict()
         self._lock = threading.Lock()
 
     def path(self, source_sha256: str, stt_spec: str) -> Path:
@@ -64,17 +66,21 @@ class TranscriptStore:
         """
         path = self.path(source_sha256, stt_spec)
         key = path.name
+        signature = _signature(path)
+        if signature is None:
+            return None
         with self._lock:
-            if key in self._memory:
+            cached = self._memory.get(key)
+            if cached is not None and cached[0] == signature:
                 self._memory.move_to_end(key)
-                return self._memory[key]
+                return cached[1]
         try:
             transcript = Transcript.from_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError, InvalidInputError):
             return None
-        self._remember(key, transcript)
+        self._remember(key, transcript, signature)
         return transcript
 
     def save(self, source_sha256: str, stt_spec: str, transcript: Transcript) -> Path:
@@ -85,16 +91,25 @@ class TranscriptStore:
         """
         path = self.path(source_sha256, stt_spec)
         write_atomic(path, transcript.to_json(indent=None).encode("utf-8"))
-        self._remember(path.name, transcript)
+        self._remember(path.name, transcript, _signature(path))
         return path
 
     def count(self) -> int:
         """How many transcripts are kept on disk."""
         return sum(1 for _ in self.folder.glob("*.json")) if self.folder.is_dir() else 0
 
-    def _remember(self, key: str, transcript: Transcript) -> None:
+    def _remember(self, key: str, transcript: Transcript, signature: tuple[int, int] | None) -> None:
         with self._lock:
-            self._memory[key] = transcript
+            self._memory[key] = (signature, transcript)
             self._memory.move_to_end(key)
             while len(self._memory) > self._cached:
                 self._memory.popitem(last=False)
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    """The file's size and modification time (ns); None when it is not there."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
