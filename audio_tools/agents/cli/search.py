@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from audio_tools.agents.cli.common import JsonOption, OutputOption, emit, settings_of
 from audio_tools.agents.cli.recordings import StoreOption, open_store, parse_time
+
+if TYPE_CHECKING:
+    from audio_tools.config import Settings
 
 __all__ = ["ask_command", "clip_command", "search_command", "summarize_command"]
 
@@ -63,12 +67,11 @@ def ask_command(
 ) -> None:
     """Answer QUESTION from the recordings, citing SOURCE @ mm:ss (extractive and offline without --llm)."""
     from audio_tools.agents.llm import chat_model_for
-    from audio_tools.openai_service import openai_errors
     from audio_tools.rag.answers import ask
 
     settings = settings_of(ctx)
     model = chat_model_for(llm, settings)
-    with openai_errors(settings, "chat model"):
+    with _llm_errors(model, settings):
         answer = ask(open_store(settings, store), question, llm=model, k=k, source=_sources(source), speaker=speaker)
     emit(answer.to_dict(), as_json=as_json, text=answer.answer)
 
@@ -83,7 +86,6 @@ def summarize_command(
     """Key points, decisions and action items (owner, due date) of one recording, each with its moment."""
     from audio_tools.agents.llm import chat_model_for
     from audio_tools.errors import InvalidInputError
-    from audio_tools.openai_service import openai_errors
     from audio_tools.rag.summaries import summarize_transcript
 
     settings = settings_of(ctx)
@@ -94,7 +96,7 @@ def summarize_command(
         raise InvalidInputError(msg)
     model = chat_model_for(llm, settings)
     titles = {s.source: s.title for s in recordings.list_sources()}
-    with openai_errors(settings, "chat model"):
+    with _llm_errors(model, settings):
         summary = summarize_transcript(transcript, source=source, title=titles.get(source), llm=model)
     emit(summary.to_dict(), as_json=as_json, text=summary.to_text())
 
@@ -117,6 +119,15 @@ def clip_command(
     seconds = probe(written, settings=settings).duration
     emit({"path": str(written), "duration_s": round(seconds, 3)}, as_json=as_json,
          text=f"Wrote {written} ({seconds:.1f} s).")
+
+
+def _llm_errors(model: object | None, settings: Settings) -> contextlib.AbstractContextManager[None]:
+    """The chat model's errors as ours; nothing without a model (``openai`` takes ~0.5 s to import)."""
+    if model is None:
+        return contextlib.nullcontext()
+    from audio_tools.openai_service import openai_errors
+
+    return openai_errors(settings, "chat model")
 
 
 def _sources(values: list[str] | None) -> tuple[str, ...] | None:
