@@ -299,8 +299,8 @@ def _chat_errors(where: str) -> Iterator[None]:
     try:
         yield
     except Exception as e:
-        if type(e).__module__.split(".")[0] != "openai":
-            raise
+        if not any(c.__module__.split(".")[0] == "openai" for c in type(e).__mro__):
+            raise  # not the client's (langchain-openai raises subclasses of openai's errors)
         from audio_tools.openai_service import map_openai_error
 
         raise map_openai_error(e, where, "the chat request") from e

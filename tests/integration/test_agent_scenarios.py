@@ -18,15 +18,16 @@ import pytest
 from helpers.agent_runs import MODES, Mode, ask, chat_server, model_spec, streamed_flags
 from helpers.chat_completions import Assistant, call, tool_results, user_texts
 from helpers.ingested import IngestedMeetings, answer_turn, ingest_meetings
-from helpers.openai_server import RecordedRequest
+from helpers.openai_server import OpenAIServer, RecordedRequest
 from helpers.scoring import wer
 from helpers.tool_workspace import OFFLINE_BACKENDS, make_speech
 from langchain_core.messages import ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from audio_tools.agents.agent import SESSIONS_FILE, create_audio_agent, open_sessions, session_config
+from audio_tools.agents.agent import SESSIONS_FILE, create_audio_agent, open_sessions, run_turn, session_config
 from audio_tools.audio import probe
 from audio_tools.config import Settings
+from audio_tools.errors import BackendUnavailableError
 from audio_tools.metrics import loudness
 from audio_tools.stt import transcribe
 from audio_tools.tools import AudioToolkit
@@ -175,3 +176,10 @@ def test_d_artifacts_are_stored_as_plain_json_in_the_session(tmp_path: Path) -> 
     assert json.loads(json.dumps(tool_message.artifact)) == tool_message.artifact
     with sqlite3.connect(tmp_path / ".audio_store" / SESSIONS_FILE) as db:
         assert db.execute("select distinct thread_id from checkpoints").fetchall() == [("json",)]
+
+
+def test_a_chat_server_refusing_the_key_is_a_clear_error(tmp_path: Path) -> None:
+    with OpenAIServer(api_key="the-right-key") as server:
+        agent = create_audio_agent(model_spec(server), settings=offline_settings(tmp_path))
+        with pytest.raises(BackendUnavailableError, match=r"refused the credentials.*OPENAI_API_KEY"):
+            run_turn(agent, "hello", server=server.base_url)
