@@ -14,6 +14,7 @@ import typer
 
 from audio_tools.agents.cli import audio_files, clean, ingest, music, search, speak, transcribe
 from audio_tools.agents.cli import mix as mix_cli
+from audio_tools.agents.cli.chat import chat_command
 from audio_tools.agents.cli.mcp import mcp_command
 from audio_tools.agents.cli.store import store_app
 
@@ -69,6 +70,7 @@ app.command("ask")(search.ask_command)
 app.command("summarize")(search.summarize_command)
 app.command("clip")(search.clip_command)
 app.add_typer(store_app, name="store")
+app.command("chat")(chat_command)
 app.command("mcp")(mcp_command)
 
 def main() -> None:
