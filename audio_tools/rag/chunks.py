@@ -109,7 +109,7 @@ def chunk_transcript(
             **common,
             "start": float(group[0].start),
             "end": float(group[-1].end),
-            **_speaker_metadata(group),
+            **speaker_metadata(group),
             "chunk_index": index,
             "chunk_count": len(groups),
             "first_segment": int(group[0].id),
@@ -210,14 +210,23 @@ def _fits(group: Sequence[Segment], options: ChunkOptions) -> bool:
     return chars <= options.max_chars and group[-1].end - group[0].start <= options.max_seconds
 
 
-def _speaker_metadata(group: list[Segment]) -> dict[str, str]:
+def speaker_metadata(group: Sequence[Segment]) -> dict[str, Any]:
+    """``speakers`` (a list, in the order they speak) and ``speaker`` (when one speaks every segment)."""
     known = list(dict.fromkeys(s.speaker for s in group if s.speaker))
     if not known:
         return {}
-    metadata = {"speakers": ",".join(known)}
+    metadata: dict[str, Any] = {"speakers": known}
     if len(known) == 1 and all(s.speaker for s in group):
         metadata["speaker"] = known[0]
     return metadata
+
+
+def chunk_speakers(metadata: Mapping[str, Any]) -> list[str]:
+    """The speakers a chunk's metadata lists (a list; stores written before 0.1 kept them comma-joined)."""
+    value = metadata.get("speakers")
+    if isinstance(value, str):
+        return [name for name in value.split(",") if name]
+    return [str(name) for name in value] if isinstance(value, list | tuple) else []
 
 
 def _common_metadata(transcript: Transcript, info: RecordingInfo, stt_spec: str) -> dict[str, str | float]:

@@ -5,7 +5,7 @@ the lexical side masks its BM25 scores with :meth:`SearchFilters.mask` over the 
 columns. Both mean:
 
 * ``source``: the chunk's ``source`` equals it (one path, or any of several);
-* ``speaker``: the chunk's ``speaker`` equals it (chunks where one known speaker says everything);
+* ``speaker``: the chunk's ``speakers`` include it (the hit then cites only what that speaker said);
 * ``recorded_after`` / ``recorded_before``: ``recorded_after <= recorded_at < recorded_before``
   (epoch seconds; a half-open range, so that consecutive ranges do not overlap);
 * ``phrase``: the chunk's text contains it exactly (case-sensitive, as Chroma's ``$contains``).
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from audio_tools.errors import InvalidInputError
+from audio_tools.rag.chunks import chunk_speakers
 
 __all__ = ["ChunkColumns", "SearchFilters"]
 
@@ -31,7 +32,7 @@ class ChunkColumns:
 
     Attributes:
         sources: each chunk's ``source``.
-        speakers: each chunk's ``speaker``, "" when it has none.
+        speakers: each chunk's speakers (a frozenset; empty when unknown).
         recorded_at: each chunk's ``recorded_at``.
         texts: each chunk's text.
     """
@@ -46,7 +47,7 @@ class ChunkColumns:
         """The columns of chunks given by their texts and Chroma metadata."""
         return cls(
             sources=np.array([str(m.get("source", "")) for m in metadatas], dtype=object),
-            speakers=np.array([str(m.get("speaker", "")) for m in metadatas], dtype=object),
+            speakers=np.array([frozenset(chunk_speakers(m)) for m in metadatas], dtype=object),
             recorded_at=np.array([float(m.get("recorded_at", math.nan)) for m in metadatas], dtype=np.float64),
             texts=list(texts),
         )
@@ -95,7 +96,7 @@ class SearchFilters:
         elif self.source is not None:
             conditions.append({"source": {"$in": list(self.source)}})
         if self.speaker is not None:
-            conditions.append({"speaker": self.speaker})
+            conditions.append({"speakers": {"$contains": self.speaker}})
         if self.recorded_after is not None:
             conditions.append({"recorded_at": {"$gte": float(self.recorded_after)}})
         if self.recorded_before is not None:
@@ -118,7 +119,8 @@ class SearchFilters:
         elif self.source is not None:
             keep &= np.isin(columns.sources, list(self.source))
         if self.speaker is not None:
-            keep &= columns.speakers == self.speaker
+            keep &= np.fromiter((self.speaker in names for names in columns.speakers), dtype=bool,
+                                count=len(columns.speakers))
         if self.recorded_after is not None:
             keep &= columns.recorded_at >= self.recorded_after
         if self.recorded_before is not None:

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from audio_tools.rag.chunks import chunk_speakers
 from audio_tools.rag.files import write_atomic
 from audio_tools.rag.filters import ChunkColumns, SearchFilters
 from audio_tools.rag.terms import terms
@@ -63,7 +64,7 @@ class LexicalRow:
     text: str
     terms: list[str] | None  # None when loaded without them (see LexicalIndex.row_terms)
     source: str
-    speaker: str
+    speakers: frozenset[str]
     recorded_at: float | None
 
     @classmethod
@@ -71,7 +72,7 @@ class LexicalRow:
         """The row of a chunk given by its id, text and Chroma metadata."""
         recorded_at = metadata.get("recorded_at")
         return cls(id=chunk_id, text=text, terms=terms(text), source=str(metadata.get("source", "")),
-                   speaker=str(metadata.get("speaker", "")),
+                   speakers=frozenset(chunk_speakers(metadata)),
                    recorded_at=float(recorded_at) if isinstance(recorded_at, int | float) else None)
 
 
@@ -97,7 +98,7 @@ class LexicalIndex:
         self.ids = [r.id for r in rows]
         self.columns = ChunkColumns(
             sources=np.array([r.source for r in rows], dtype=object),
-            speakers=np.array([r.speaker for r in rows], dtype=object),
+            speakers=np.array([r.speakers for r in rows], dtype=object),
             recorded_at=np.array([np.nan if r.recorded_at is None else r.recorded_at for r in rows], dtype=np.float64),
             texts=[r.text for r in rows],
         )
@@ -283,7 +284,7 @@ def _save(index: LexicalIndex, folder: Path) -> None:
     write_atomic(folder / TERMS_NAME, json.dumps(index.row_terms(), ensure_ascii=False).encode("utf-8"))
     rows = {
         "stamp": index.stamp,
-        "rows": [[r.id, r.text, r.source, r.speaker, r.recorded_at] for r in index.rows],
+        "rows": [[r.id, r.text, r.source, sorted(r.speakers), r.recorded_at] for r in index.rows],
     }
     write_atomic(folder / CHUNKS_NAME, json.dumps(rows, ensure_ascii=False).encode("utf-8"))
 
@@ -293,10 +294,17 @@ def _load(folder: Path, stamp: str) -> LexicalIndex:
     if saved["stamp"] != stamp:
         msg = f"{folder} holds the index of {saved['stamp']}, not {stamp}"
         raise ValueError(msg)
-    rows = [LexicalRow(id=str(i), text=str(t), terms=None, source=str(s), speaker=str(p),
+    rows = [LexicalRow(id=str(i), text=str(t), terms=None, source=str(s), speakers=_speakers_field(p),
                        recorded_at=None if r is None else float(r)) for i, t, s, p, r in saved["rows"]]
     if not rows:
         return LexicalIndex(stamp, rows)
     import bm25s
 
     return LexicalIndex(stamp, rows, bm25s.BM25.load(folder, show_progress=False), terms_file=folder / TERMS_NAME)
+
+
+def _speakers_field(value: Any) -> frozenset[str]:
+    # Indexes saved before chunks listed their speakers kept the one ``speaker`` (or "").
+    if isinstance(value, str):
+        return frozenset([value]) if value else frozenset()
+    return frozenset(str(name) for name in value)

@@ -48,7 +48,7 @@ class Hit:
         cite_end: where it ends.
         text: the chunk's text.
         score: the fused score (higher is better; comparable within one search only).
-        speaker: the chunk's speaker, when one known speaker says all of it.
+        speaker: the chunk's speaker, when one known speaker says all of it (or the speaker searched for).
         cite_text: what is said in the cited passage.
         dense_distance: the chunk's cosine distance to the query (None: only BM25 found it).
         lexical_score: its BM25 score (None: only the dense side found it).
@@ -93,7 +93,7 @@ def search(
         query: what to look for, in plain words.
         k: how many hits at most.
         source: only this recording (its path in the workspace), or any of several.
-        speaker: only chunks spoken entirely by this speaker.
+        speaker: only chunks where this speaker talks, each cited where that speaker says it.
         recorded_after: only recordings made at or after this time (epoch seconds).
         recorded_before: only recordings made before this time.
         phrase: only chunks whose text contains this exactly (case-sensitive).
@@ -126,9 +126,9 @@ def search(
         chunk = found.get(chunk_id)
         if chunk is None:  # deleted between the lexical cache and now
             continue
-        citation = _citation(store, query, chunk)
+        citation = _citation(store, query, chunk, speaker)
         metadata = chunk.metadata
-        speaker_name = metadata.get("speaker")
+        speaker_name = speaker if speaker is not None else metadata.get("speaker")
         hits.append(Hit(
             id=chunk.id, source=str(metadata.get("source", "")), start=float(metadata.get("start", 0.0)),
             end=float(metadata.get("end", 0.0)), cite_start=citation.start, cite_end=citation.end, text=chunk.text,
@@ -147,9 +147,10 @@ def fuse(dense: list[str], lexical: list[str]) -> list[tuple[str, float]]:
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
-def _citation(store: RecordingStore, query: str, chunk: StoredChunk) -> Citation:
-    """The passage of the chunk that answers the query; the whole chunk when its transcript is gone."""
-    segments = store.segments(chunk)
+def _citation(store: RecordingStore, query: str, chunk: StoredChunk, speaker: str | None) -> Citation:
+    """The passage of the chunk that answers the query (said by ``speaker`` when given); the whole chunk when its
+    transcript is gone."""
+    segments = [s for s in store.segments(chunk) if speaker is None or s.speaker == speaker]
     if segments:
         try:
             return cite(query, segments)

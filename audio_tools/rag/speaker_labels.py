@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from audio_tools.errors import InvalidInputError
-from audio_tools.rag.chunks import chunk_segments
+from audio_tools.rag.chunks import chunk_segments, chunk_speakers, speaker_metadata
 from audio_tools.transcript import Segment, Transcript
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def labels_fit(labels: list[str], speakers: Speakers) -> bool:
 def stored_labels(metadatas: Iterable[Mapping[str, Any]]) -> list[str]:
     """The speakers named by a source's chunk metadata, in the order they first speak."""
     ordered = sorted(metadatas, key=lambda m: int(m.get("chunk_index", 0)))
-    names = (name for m in ordered for name in str(m.get("speakers", "")).split(",") if name)
+    names = (name for m in ordered for name in chunk_speakers(m))
     return list(dict.fromkeys(names))
 
 
@@ -90,16 +90,17 @@ def renamed_metadata(metadata: Mapping[str, Any], old: str, new: str,
     gives the chunks they share a single ``speaker``); without it, names are mapped in place.
     """
     segments: list[Segment] | None = None
+    wanted: dict[str, Any]
     if transcript is not None:
         try:
             segments = chunk_segments(transcript, metadata)
         except InvalidInputError:
             segments = None
     if segments:
-        wanted = _speaker_metadata(segments)
+        wanted = speaker_metadata(segments)
     else:
-        names = [new if n == old else n for n in str(metadata.get("speakers", "")).split(",") if n]
-        wanted = {"speakers": ",".join(dict.fromkeys(names))} if names else {}
+        names = [new if n == old else n for n in chunk_speakers(metadata)]
+        wanted = {"speakers": list(dict.fromkeys(names))} if names else {}
         if "speaker" in metadata:
             wanted["speaker"] = new if metadata["speaker"] == old else str(metadata["speaker"])
     result: dict[str, Any] = {k: v for k, v in metadata.items() if k not in _SPEAKER_KEYS}
@@ -108,14 +109,3 @@ def renamed_metadata(metadata: Mapping[str, Any], old: str, new: str,
         if key in metadata and key not in wanted:
             result[key] = None
     return result
-
-
-def _speaker_metadata(segments: list[Segment]) -> dict[str, str]:
-    """``speakers`` (comma-separated, in order) and ``speaker`` (when one speaks every segment), as chunks have."""
-    known = list(dict.fromkeys(s.speaker for s in segments if s.speaker))
-    if not known:
-        return {}
-    metadata = {"speakers": ",".join(known)}
-    if len(known) == 1 and all(s.speaker for s in segments):
-        metadata["speaker"] = known[0]
-    return metadata

@@ -1,9 +1,9 @@
 """Speakers in the meeting store, end to end: real Whisper tiny.en, the speaker encoder, MiniLM and Chroma.
 
 ``examples/meetings/design_review.flac`` (three voices; truth in ``truth.json``) is ingested with
-one turn per chunk (the default overlap of one segment gives alternating turns no single-speaker
-chunk, so the ``--speaker`` filter would have nothing to find); search, rename and summarize run
-through the ``audio-agent`` command table.
+the default chunks, which hold several turns each (so a speaker filter keeps the chunks that
+speaker talks in, and cites what that speaker says); search, rename and summarize run through
+the ``audio-agent`` command table.
 """
 
 from __future__ import annotations
@@ -18,20 +18,18 @@ from typer.testing import CliRunner
 import audio_tools.stt
 from audio_tools.agents.cli.main import app
 from audio_tools.config import Settings
-from audio_tools.rag.chunks import ChunkOptions
 from audio_tools.rag.store import RecordingStore
 
 pytestmark = pytest.mark.slow
 MEETING = Path(__file__).parents[2] / "examples" / "meetings" / "design_review.flac"
 SOURCE = "design_review.flac"
-ONE_TURN = ChunkOptions(max_chars=120, max_seconds=20.0, overlap_segments=0)
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> RecordingStore:
     root = tmp_path_factory.mktemp("workspace")
     shutil.copy(MEETING, root / SOURCE)
-    made = RecordingStore(Settings(workspace=root), chunk_options=ONE_TURN)
+    made = RecordingStore(Settings(workspace=root))
     report = made.ingest(SOURCE)
     assert report.ok, report.to_dict()
     assert report.files[0].transcribed and report.files[0].speakers == ["S1", "S2", "S3"]
@@ -47,7 +45,14 @@ def run(store: RecordingStore, *args: str) -> str:
 def test_search_by_speaker_returns_only_that_speakers_chunks(store: RecordingStore) -> None:
     hits = json.loads(run(store, "search", "buttons dark blue contrast", "--speaker", "S2", "-k", "5", "--json"))
     assert hits and {h["speaker"] for h in hits} == {"S2"}
-    assert any("dark blue" in h["text"] for h in hits)  # B's turn, the second voice to speak
+    assert "dark blue" in hits[0]["text"]  # B's turn, the second voice to speak
+    transcript = store.transcript(SOURCE)
+    assert transcript is not None
+    said_by_s2 = [(s.start, s.end) for s in transcript.segments if s.speaker == "S2"]
+    for hit in hits:  # every citation is something S2 said
+        assert any(start - 0.01 <= hit["cite_start"] and hit["cite_end"] <= end + 0.01 for start, end in said_by_s2)
+    everyone = json.loads(run(store, "search", "buttons dark blue contrast", "-k", "20", "--json"))
+    assert len(hits) < len(everyone)
 
 
 def test_rename_is_seen_by_the_next_search_without_transcribing(store: RecordingStore,

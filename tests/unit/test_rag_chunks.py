@@ -89,7 +89,7 @@ def test_metadata_is_flat_and_complete() -> None:
     documents = chunk_transcript(_transcript(segments), INFO, "faster-whisper", ChunkOptions(15, 30))
     assert documents[0].metadata == {
         "source": "calls/sync.flac", "source_sha256": "ab" * 32, "start": 0.5, "end": 4.0, "speaker": "A",
-        "speakers": "A", "chunk_index": 0, "chunk_count": 2, "first_segment": 0, "last_segment": 1,
+        "speakers": ["A"], "chunk_index": 0, "chunk_count": 2, "first_segment": 0, "last_segment": 1,
         "stt_backend": "faster-whisper", "stt_model": "tiny.en", "stt_spec": "faster-whisper", "language": "en",
         "recorded_at": 1_700_000_000.0, "title": "sync",
     }
@@ -101,13 +101,15 @@ def test_unknown_values_are_left_out_not_none() -> None:
     segments = [_segment(0, 1, "one", "A"), _segment(1, 2, "two", None), _segment(2, 3, "three", "B")]
     documents = chunk_transcript(_transcript(segments, model=None, language=None), INFO, "auto")
     (metadata,) = [d.metadata for d in documents]
-    assert metadata["speakers"] == "A,B"
+    assert metadata["speakers"] == ["A", "B"]
     assert not {"speaker", "stt_model", "language"} & metadata.keys()
-    assert all(isinstance(v, str | int | float | bool) for v in metadata.values())
+    # flat: scalars, and the speakers as a list of names (Chroma filters it with $contains)
+    assert all(isinstance(v, str | int | float | bool) or (isinstance(v, list) and all(isinstance(n, str) for n in v))
+               for v in metadata.values())
     unknown = chunk_transcript(_transcript([_segment(0, 1, "one")]), INFO, "auto")[0].metadata
     assert not {"speaker", "speakers"} & unknown.keys()
     mixed = chunk_transcript(_transcript([_segment(0, 1, "one", "A"), _segment(1, 2, "two")]), INFO, "auto")
-    assert mixed[0].metadata["speakers"] == "A"
+    assert mixed[0].metadata["speakers"] == ["A"]
     assert "speaker" not in mixed[0].metadata  # one segment's speaker is unknown
 
 

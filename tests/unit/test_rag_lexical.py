@@ -15,10 +15,12 @@ from audio_tools.rag.store import RecordingStore
 
 TEXTS = {
     "a": ("We received nine hundred tickets this week.",
-          {"source": "weekly.flac", "speaker": "B", "recorded_at": 100.0}),
-    "b": ("The buttons will be dark blue.", {"source": "review.flac", "speaker": "C", "recorded_at": 200.0}),
+          {"source": "weekly.flac", "speaker": "B", "speakers": ["B"], "recorded_at": 100.0}),
+    "b": ("The buttons will be dark blue.",
+          {"source": "review.flac", "speaker": "C", "speakers": ["C"], "recorded_at": 200.0}),
     "c": ("Tom finishes the Spanish translation by March 20th.", {"source": "review.flac", "recorded_at": 200.0}),
-    "d": ("Most tickets were about password resets.", {"source": "weekly.flac", "speaker": "B", "recorded_at": 100.0}),
+    "d": ("Most tickets were about password resets.",
+          {"source": "weekly.flac", "speaker": "B", "speakers": ["B"], "recorded_at": 100.0}),
 }
 
 
@@ -117,7 +119,7 @@ def _full(store: RecordingStore) -> LexicalIndex:
 
 
 def _rows(index: LexicalIndex) -> list[tuple[object, ...]]:
-    return sorted((r.id, r.text, tuple(t), r.source, r.speaker, r.recorded_at)
+    return sorted((r.id, r.text, tuple(t), r.source, tuple(sorted(r.speakers)), r.recorded_at)
                   for r, t in zip(index.rows, index.row_terms(), strict=True))
 
 

@@ -73,9 +73,9 @@ def test_labels_fit_the_option() -> None:
 
 def test_renamed_metadata_without_a_transcript_maps_names_and_merges() -> None:
     merged = renamed_metadata({"speakers": "S1,S2", "start": 1.0}, "S1", "S2", None)
-    assert merged == {"speakers": "S2", "start": 1.0}
-    assert renamed_metadata({"speakers": "S1", "speaker": "S1"}, "S1", "Tom", None) == {"speakers": "Tom",
-                                                                                        "speaker": "Tom"}
+    assert merged == {"speakers": ["S2"], "start": 1.0}
+    assert renamed_metadata({"speakers": ["S1"], "speaker": "S1"}, "S1", "Tom", None) == {"speakers": ["Tom"],
+                                                                                          "speaker": "Tom"}
 
 
 def test_labelled_stored_transcripts_are_reused_by_default(store: RecordingStore, calls: list[object]) -> None:
