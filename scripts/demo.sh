@@ -30,7 +30,7 @@ subprocess.run([os.environ["BIN"] + "/audio-agent", "clip", cited["source"], str
 PY
 }
 ask "When can the new website go live?" go_live.flac
-ask "Why were there more support tickets this week?" tickets.flac
+ask "What caused the increase in tickets?" tickets.flac
 
 echo
 echo "== Searching across all meetings (top 3), and a summary with decisions and action items"
