@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import BaseTool, BaseToolkit
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from audio_tools.config import Settings
 from audio_tools.tools.base import AudioTool
@@ -86,6 +86,13 @@ class PlayExcerptInput(_Args):
     source: str = Field(min_length=1, max_length=MAX_PATH_CHARS, description=_SOURCE_HELP)
     start: float = Field(ge=0, le=24 * 3600, allow_inf_nan=False, description="Start of the moment, in seconds.")
     end: float = Field(gt=0, le=24 * 3600, allow_inf_nan=False, description="End of the moment, in seconds.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlayExcerptInput:
+        if self.end <= self.start:
+            msg = "end must be after start (both in seconds from the start of the recording)"
+            raise ValueError(msg)
+        return self
 
 
 class _RecordingTool(AudioTool):

@@ -153,6 +153,7 @@ def test_play_excerpt_writes_a_new_file_under_outputs(meetings: IngestedMeetings
     ("play_excerpt", {"source": "../outside.flac", "start": 0, "end": 1}, "outside"),
     ("play_excerpt", {"source": "/etc/passwd", "start": 0, "end": 1}, "outside"),
     ("play_excerpt", {"source": "design_review.flac", "start": 0, "end": 900}, "at most"),
+    ("play_excerpt", {"source": "design_review.flac", "start": 5, "end": 2}, "end must be after start"),
     ("summarize_recording", {"source": "missing.flac"}, "not in the meeting store"),
     ("ingest_recording", {"path": "../"}, ""),
     ("search_recordings", {"query": "x", "k": 0}, "Invalid arguments"),

@@ -115,3 +115,12 @@ def test_session_names_are_plain(name: str) -> None:
     with pytest.raises(InvalidInputError, match="Session name"):
         check_session_name(name)
     assert check_session_name("design-review_2.v1") == "design-review_2.v1"
+
+
+@pytest.mark.parametrize("line", [
+    "Please write a calm story about a lighthouse keeper " + "who records the sea every night " * 8 + "story.mp3",
+    "~nosuchuser/a.wav",
+    "bad\x00name.wav",
+])
+def test_a_line_that_cannot_name_a_file_is_plain_text_not_a_crash(tmp_path: Path, line: str) -> None:
+    assert voice_note(line, tmp_path) is None

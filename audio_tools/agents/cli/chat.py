@@ -106,11 +106,14 @@ def voice_note(text: str, root: Path) -> str | None:
     candidate = candidate.replace("\\ ", " ")
     if not candidate or len(candidate) > MAX_NOTE_PATH_CHARS or "\n" in candidate:
         return None
-    path = Path(candidate).expanduser()
-    if path.suffix.lower() not in AUDIO_SUFFIXES:
+    try:
+        path = Path(candidate).expanduser()
+        if path.suffix.lower() not in AUDIO_SUFFIXES:
+            return None
+        full = path if path.is_absolute() else root / path
+        return str(path) if full.is_file() else None
+    except (OSError, RuntimeError, ValueError):  # a name too long, an unknown ~user, a NUL: words, not a file
         return None
-    full = path if path.is_absolute() else root / path
-    return str(path) if full.is_file() else None
 
 
 def _no_model(message: str) -> None:
