@@ -71,6 +71,7 @@ __all__ = ["CHROMA_DIR", "DEFAULT_COLLECTION", "RecordingStore", "StoredChunk"]
 
 DEFAULT_COLLECTION = "recordings"
 CHROMA_DIR = "chroma"
+CHROMA_DATABASE = "chroma.sqlite3"  # what a PersistentClient creates in CHROMA_DIR on first open
 WRITE_BATCH = 1000  # chunks per Chroma upsert
 READ_PAGE = 5000  # chunks per Chroma get when reading everything
 _STAMP_KEYS = ("generation", "generation_token")
@@ -202,6 +203,8 @@ class RecordingStore:
         Raises:
             StoreBusyError: a writer held the store longer than ``store_lock_timeout_s``.
         """
+        if not self.server and self._read_depth == 0:
+            self._create_if_new()
         hold = self._guard if self.server else self.lock.reading()
         with hold, self._guard:
             self._read_depth += 1
@@ -634,6 +637,18 @@ class RecordingStore:
             return None
 
     # ----- internals: Chroma
+
+    def _create_if_new(self) -> None:
+        """Open a store that has no database yet under the write lock.
+
+        Chroma creates its database on first open; two processes doing that at once race
+        (``table collections already exists``), even under the shared lock readers hold.
+        """
+        with self._guard:
+            if self._client is not None or (self.folder / CHROMA_DIR / CHROMA_DATABASE).exists():
+                return
+            with self.lock.writing("creating the store"):
+                self._client_now()
 
     def _client_now(self) -> ClientAPI:
         with self._guard:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -105,3 +106,30 @@ def test_a_second_writer_gets_a_clear_message_within_seconds(tmp_path: Path) -> 
     assert "AUDIO_TOOLS_STORE_LOCK_TIMEOUT_S" in message and "chroma run" in message
     assert elapsed < 20, elapsed  # process start-up (~2 s) + the 2 s timeout, not Chroma's 1000 s busy wait
     print(f"the second writer gave up after {elapsed:.1f} s: {message}")
+
+
+_OPEN_AT_ONCE = """
+import os, sys, time
+from langchain_core.embeddings import DeterministicFakeEmbedding
+from audio_tools.config import Settings
+from audio_tools.rag.store import RecordingStore
+store = RecordingStore(Settings(workspace=sys.argv[1]), embeddings=DeterministicFakeEmbedding(size=8))
+open(os.path.join(sys.argv[1], f"ready-{os.getpid()}"), "w").close()
+while not os.path.exists(os.path.join(sys.argv[1], "go")):
+    time.sleep(0.001)
+store.stamp()
+"""
+
+
+def test_processes_opening_a_new_store_at_the_same_moment_do_not_race(tmp_path: Path) -> None:
+    # Chroma creates its database on first open: six processes released together used to fail
+    # with "table collections already exists" (4 of 6 here before the first open took the write lock).
+    processes = [subprocess.Popen([sys.executable, "-c", _OPEN_AT_ONCE, str(tmp_path)], stderr=subprocess.PIPE)
+                 for _ in range(6)]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) < len(processes) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr.decode()[-1500:]
