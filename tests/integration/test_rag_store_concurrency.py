@@ -110,6 +110,7 @@ def test_a_second_writer_gets_a_clear_message_within_seconds(tmp_path: Path) -> 
 
 _OPEN_AT_ONCE = """
 import os, sys, time
+import chromadb  # imported before the barrier, so that the processes open the store together
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from audio_tools.config import Settings
 from audio_tools.rag.store import RecordingStore
@@ -121,9 +122,11 @@ store.stamp()
 """
 
 
-def test_processes_opening_a_new_store_at_the_same_moment_do_not_race(tmp_path: Path) -> None:
+@pytest.mark.parametrize("round_", range(4))
+def test_processes_opening_a_new_store_at_the_same_moment_do_not_race(tmp_path: Path, round_: int) -> None:
     # Chroma creates its database on first open: six processes released together used to fail
-    # with "table collections already exists" (4 of 6 here before the first open took the write lock).
+    # with "table collections already exists" (about one in six, each round, before the first
+    # open took the write lock).
     processes = [subprocess.Popen([sys.executable, "-c", _OPEN_AT_ONCE, str(tmp_path)], stderr=subprocess.PIPE)
                  for _ in range(6)]
     deadline = time.monotonic() + 120
