@@ -86,7 +86,30 @@ class _NamedEmbeddings(Embeddings):
         return f"{type(self).__name__}({self.spec!r})"
 
 
-class OfflineMiniLMEmbeddings(_NamedEmbeddings):
+class _LocalEmbeddings(_NamedEmbeddings):
+    """A model run in this process: every method goes through :meth:`_embed` (async ones in a thread)."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text, in order."""
+        return self._embed(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of one query."""
+        return self._embed([text])[0]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """:meth:`embed_documents` in a thread; cancelling the task stops the bundled model between batches."""
+        return await in_thread(self._embed, list(texts))
+
+    async def aembed_query(self, text: str) -> list[float]:
+        """:meth:`embed_query` in a thread."""
+        return (await in_thread(self._embed, [text]))[0]
+
+    def _embed(self, texts: Sequence[str], *, cancel: threading.Event | None = None) -> list[list[float]]:
+        raise NotImplementedError
+
+
+class OfflineMiniLMEmbeddings(_LocalEmbeddings):
     """The bundled all-MiniLM-L6-v2 (spec ``minilm``): offline, numpy only, 384-dimensional unit vectors.
 
     The model is located, checked by sha256 and loaded on first use, once per process; the embed
@@ -103,28 +126,12 @@ class OfflineMiniLMEmbeddings(_NamedEmbeddings):
         self.search_path = None if search_path is None else list(search_path)
         self._dimension = DIMENSION
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """One vector per text, in order."""
-        return self._embed(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        """The vector of one query."""
-        return self._embed([text])[0]
-
-    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        """:meth:`embed_documents` in a thread; cancelling the task stops it between batches."""
-        return await in_thread(self._embed, list(texts))
-
-    async def aembed_query(self, text: str) -> list[float]:
-        """:meth:`embed_query` in a thread."""
-        return (await in_thread(self._embed, [text]))[0]
-
     def _embed(self, texts: Sequence[str], *, cancel: threading.Event | None = None) -> list[list[float]]:
         vectors: list[list[float]] = load_minilm(search_path=self.search_path).encode(texts, cancel=cancel).tolist()
         return vectors
 
 
-class SentenceTransformerEmbeddings(_NamedEmbeddings):
+class SentenceTransformerEmbeddings(_LocalEmbeddings):
     """A sentence-transformers model (spec ``sentence-transformers:NAME_OR_PATH``), loaded on first use.
 
     Nothing is downloaded: ``model`` is a local folder or a name already in the Hugging Face cache.
@@ -139,22 +146,6 @@ class SentenceTransformerEmbeddings(_NamedEmbeddings):
         self.model = model
         self.device = device
         self.spec = f"sentence-transformers:{model}"
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """One vector per text, in order."""
-        return self._embed(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        """The vector of one query."""
-        return self._embed([text])[0]
-
-    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        """:meth:`embed_documents` in a thread."""
-        return await in_thread(self._embed, list(texts))
-
-    async def aembed_query(self, text: str) -> list[float]:
-        """:meth:`embed_query` in a thread."""
-        return (await in_thread(self._embed, [text]))[0]
 
     def identity(self) -> EmbeddingIdentity:
         """The spec and the model's declared dimension (measured when it declares none)."""
