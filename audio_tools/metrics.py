@@ -22,6 +22,7 @@ __all__ = [
     "ebur128_summary",
     "integrated_loudness",
     "loudness",
+    "momentary_loudness",
 ]
 
 # framelog=verbose keeps the ten-per-second progress lines out of an info-level log, leaving
@@ -31,6 +32,8 @@ INTEGRATED_FILTER = "ebur128=framelog=verbose"  # no true peak: four times faste
 MIN_WINDOW_S = 0.001
 _INTEGRATED = re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS")
 _PEAK = re.compile(r"Peak:\s+(-?[\d.]+|-inf) dBFS")
+MOMENTARY_FILTER = "ebur128=framelog=info"  # one line per 0.1 s: t: SECONDS ... M: LUFS
+_MOMENTARY = re.compile(r"\bt:\s*([\d.]+)\s.*?\bM:\s*(-?[\d.]+|-inf)")
 
 
 def ebur128_summary(stderr: str) -> tuple[float, float]:
@@ -76,6 +79,23 @@ def loudness(
     args = [*_window_args(start, dur), *input_args(_existing(path)), "-map", "0:a:0",
             "-af", EBUR128_FILTER, "-f", "null", "-"]
     return ebur128_summary(_stderr_of(args, settings))
+
+
+def momentary_loudness(
+    path: str | os.PathLike[str], *, settings: Settings | None = None
+) -> list[tuple[float, float]]:
+    """EBU R128 momentary loudness (400 ms window) of a file, every 0.1 s.
+
+    Returns:
+        ``(seconds, lufs)`` pairs in time order; ebur128 reports -120.7 LUFS until its first
+        full window and for digital silence.
+
+    Raises:
+        InvalidInputError: no such file.
+        FFmpegError: the file does not decode.
+    """
+    args = [*input_args(_existing(path)), "-map", "0:a:0", "-af", MOMENTARY_FILTER, "-f", "null", "-"]
+    return [(float(t), float(m)) for t, m in _MOMENTARY.findall(_stderr_of(args, settings))]
 
 
 def integrated_loudness(path: str | os.PathLike[str], *, settings: Settings | None = None) -> float:

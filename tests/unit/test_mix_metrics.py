@@ -10,7 +10,7 @@ import pytest
 
 from audio_tools.audio import save_audio
 from audio_tools.errors import FFmpegError, InvalidAudioError, InvalidInputError
-from audio_tools.metrics import ebur128_summary, loudness
+from audio_tools.metrics import ebur128_summary, loudness, momentary_loudness
 from audio_tools.numbers import checked_number, decibels_to_gain, filter_number
 
 
@@ -25,6 +25,20 @@ def test_loudness_and_true_peak_of_a_known_tone(tmp_path: Path) -> None:
     assert peak == pytest.approx(20 * math.log10(0.25), abs=0.2)
     windowed, _ = loudness(path, start=1.0, dur=2.0)
     assert windowed == pytest.approx(lufs, abs=0.1)
+
+
+def test_momentary_loudness_every_tenth_of_a_second_follows_the_level(tmp_path: Path) -> None:
+    # 2 s of a quiet tone then 2 s twelve dB louder: after each 400 ms window fills, M reads each level.
+    sr = 48000
+    t = np.arange(2 * sr) / sr
+    tone = np.sin(2 * np.pi * 1000 * t)
+    path = save_audio(np.concatenate([0.05 * tone, 0.2 * tone]), sr, tmp_path / "steps.wav")
+    readings = momentary_loudness(path)
+    times = [seconds for seconds, _ in readings]
+    assert len(readings) == pytest.approx(40, abs=1) and times == sorted(times)
+    level = {round(seconds, 1): lufs for seconds, lufs in readings}
+    assert level[1.5] == pytest.approx(20 * math.log10(0.05) - 3.01, abs=0.3)
+    assert level[3.5] == pytest.approx(20 * math.log10(0.2) - 3.01, abs=0.3)
 
 
 def test_loudness_of_silence_is_the_absolute_gate(tmp_path: Path) -> None:
