@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-BIN=$PWD/.venv/bin
+# VENV as in setup.sh (`make demo VENV=...`); made absolute here because the script changes folder below.
+BIN=$(cd "${VENV:-.venv}" && pwd)/bin
 DEMO=outputs/demo
 mkdir -p "$DEMO"
 # The demo's workspace holds copies of the recordings, so its store (DEMO/.audio_store) is its own.

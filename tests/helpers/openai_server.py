@@ -128,15 +128,16 @@ Route = Callable[[RecordedRequest], Response]
 
 
 class OpenAIServer:
-    """An OpenAI-compatible server on 127.0.0.1 (port chosen by the OS), run in a background thread.
+    """An OpenAI-compatible server on 127.0.0.1 (port chosen by the OS unless given), run in a background thread.
 
     Args:
         segment_text: text of a transcription segment given its samples (16 kHz mono float32).
         api_key: when set, requests without ``Authorization: Bearer <api_key>`` get a 401.
+        port: the port to listen on (0: one the OS picks); a taken port raises ``OSError``.
     """
 
     def __init__(self, segment_text: Callable[[np.ndarray], str] | None = None,
-                 api_key: str | None = None) -> None:
+                 api_key: str | None = None, port: int = 0) -> None:
         self.segment_text = segment_text or (lambda _samples: "speech")
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
@@ -148,7 +149,7 @@ class OpenAIServer:
             ("POST", "/v1/audio/speech"): self._speech,
             ("POST", "/v1/embeddings"): self._embeddings,
         }
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     @property
