@@ -107,6 +107,7 @@ def main() -> None:
     out_dir = args.out or (QUICK_RESULTS if args.quick else RESULTS)
 
     date = datetime.now(timezone.utc)
+    commit, dirty = git("rev-parse", "--short", "HEAD"), bool(git("status", "--porcelain", "--untracked-files=no"))
     before = machine()
     started = time.perf_counter()
     sections = {name: run_section(name, args.quick) for name in names}
@@ -114,11 +115,10 @@ def main() -> None:
     after = machine()
     figures = [f for section in sections.values() for f in section["figures"]]
     figures += ratios({f["id"]: f for f in figures})
-    commit = git("rev-parse", "--short", "HEAD")
     result = {
         "suite": "benchmarks/run_all.py", "command": " ".join(["python", "benchmarks/run_all.py", *sys.argv[1:]]),
         "quick": args.quick, "date_utc": date.strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": commit,
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")), "wall_s": round(wall, 1),
+        "dirty": dirty, "wall_s": round(wall, 1),
         "machine_before": before, "machine_after": after, "machine_note": load_note(before, after),
         "failed": [name for name, s in sections.items() if s["status"] == "failed"],
         "sections": sections, "figures": figures,
