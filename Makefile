@@ -4,7 +4,7 @@ VENV ?= .venv
 STAMP := $(VENV)/.setup-done
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test fuzz lint typecheck unit clean
+.PHONY: setup demo test fuzz bench lint typecheck unit clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,15 @@ fuzz: setup
 	FUZZ_CASES=$(FUZZ_CASES) FUZZ_SEED=$(FUZZ_SEED) FUZZ_REPORT=$(FUZZ_REPORT) HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 		$(BIN)/pytest tests/fuzz
 	@echo "fuzz figures: $(FUZZ_REPORT)"
+
+# Every benchmark in one run (~15 min on two cores): a table, benchmarks/results/<date>-<commit>.json
+# and latest.json, then README.md's table from latest.json (also after a failed section, which the
+# JSON records; the exit status is the run's). BENCH_ARGS: e.g. --sections all (adds 100k chunks).
+BENCH_ARGS ?=
+
+bench: setup
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python benchmarks/run_all.py $(BENCH_ARGS); status=$$?; \
+		$(BIN)/python benchmarks/readme_table.py && exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""README.md's benchmark block is the table benchmarks/readme_table.py makes from the committed latest.json."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LATEST = ROOT / "benchmarks" / "results" / "latest.json"
+README = ROOT / "README.md"
+
+
+@pytest.fixture(scope="module")
+def readme_table() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("readme_table", ROOT / "benchmarks" / "readme_table.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_block_is_the_table_of_the_committed_results(readme_table: ModuleType) -> None:
+    table = readme_table.render(json.loads(LATEST.read_text()))
+    assert readme_table.block(README.read_text()) == table
+
+
+def test_a_changed_figure_makes_the_check_fail(readme_table: ModuleType, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    results = json.loads(LATEST.read_text())
+    changed = copy.deepcopy(results)
+    measured = next(f for f in changed["figures"] if f["value"] is not None)
+    measured["value"] = measured["value"] * 2 + 1
+    (tmp_path / "changed.json").write_text(json.dumps(changed))
+    assert readme_table.block(README.read_text()) != readme_table.render(changed)
+    monkeypatch.setattr(sys, "argv", ["readme_table.py", "--results", str(tmp_path / "changed.json"),
+                                      "--readme", str(README), "--check"])
+    with pytest.raises(SystemExit, match="is not that of"):
+        readme_table.main()
+
+
+def test_writing_replaces_only_the_block(readme_table: ModuleType) -> None:
+    readme = "# Title\n\ntext\n<!-- bench:begin -->\nold | table\n<!-- bench:end -->\n\n## Next\n"
+    written = readme_table.with_table(readme, "| new |")
+    assert written == "# Title\n\ntext\n<!-- bench:begin -->\n| new |\n<!-- bench:end -->\n\n## Next\n"
+    assert readme_table.block(written) == "| new |"
+    assert readme_table.with_table(written, "| new |") == written
+    with pytest.raises(ValueError, match="no <!-- bench:begin -->"):
+        readme_table.block("# no markers\n")

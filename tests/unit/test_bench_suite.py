@@ -1,0 +1,58 @@
+"""``make bench``'s runner (benchmarks/run_all.py): a quick section writes valid JSON; a failed one is recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_ALL = ROOT / "benchmarks" / "run_all.py"
+
+
+def _results(folder: Path) -> dict[str, Any]:
+    files = sorted(folder.glob("*.json"))
+    assert [f.name for f in files][-1] == "latest.json" and len(files) == 2
+    assert files[0].read_text() == files[1].read_text()
+    return json.loads(files[1].read_text())
+
+
+def test_a_quick_startup_run_writes_its_figures_with_units_and_commands(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    done = subprocess.run([sys.executable, str(RUN_ALL), "--quick", "--sections", "startup", "--out", str(tmp_path)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result = _results(tmp_path)
+    assert result["quick"] is True and result["failed"] == []
+    assert len(result["commit"]) >= 7 and result["date_utc"].endswith("Z")
+    assert result["machine_before"]["cores"] >= 1 and "load_average" in result["machine_after"]
+    section = result["sections"]["startup"]
+    assert section["status"] == "ok" and section["commands"] == ["python benchmarks/startup.py --runs 1"]
+    assert {f["id"] for f in result["figures"]} == {"startup.import", "startup.help"}
+    for figure in result["figures"]:
+        assert figure["value"] > 0 and figure["unit"] == "s" and figure["command"] == section["commands"][0]
+    assert "`audio-agent --help` (median)" in done.stdout
+
+
+def test_a_failing_section_is_recorded_and_the_run_exits_non_zero(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import bench_sections
+    import run_all
+
+    def broken(quick: bool) -> bench_sections.Outcome:
+        raise bench_sections.SectionError("python benchmarks/broken.py exited 1: no such thing")
+
+    monkeypatch.setitem(bench_sections.SECTIONS, "broken", bench_sections.Section("broken", broken))
+    monkeypatch.setattr(sys, "argv", ["run_all.py", "--sections", "broken", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="failed sections: broken"):
+        run_all.main()
+    result = _results(tmp_path)
+    assert result["failed"] == ["broken"]
+    assert result["sections"]["broken"]["status"] == "failed"
+    assert "no such thing" in result["sections"]["broken"]["error"]
