@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -50,6 +51,13 @@ def test_json_layout(transcript: Transcript) -> None:
     assert data["source"] == "meetings/meeting.flac" and data["display_name"] == "meeting.flac"
     assert list(data["segments"][0]) == ["id", "start", "end", "text", "words", "speaker", "confidence"]
     assert data["segments"][0]["words"][0] == {"start": 0.0, "end": 0.5, "text": "Hello", "confidence": 0.9}
+
+
+def test_to_dict_is_asdict_without_sharing_lists(transcript: Transcript) -> None:
+    data = transcript.to_dict()
+    assert data == {"schema_version": SCHEMA_VERSION, **dataclasses.asdict(transcript)}
+    data["segments"][0]["words"].clear()
+    assert transcript.segments[0].words
 
 
 def test_segments_are_numbered_in_order(transcript: Transcript) -> None:
