@@ -124,11 +124,13 @@ class LexicalCache:
         return None
 
     def put(self, index: LexicalIndex) -> None:
-        """Save ``index`` and make it the one in use.
+        """Make ``index`` the one in use, and save it.
 
         Raises:
-            OutputWriteError: the disk is full or a write failed (the index in use is unchanged).
+            OutputWriteError: the disk is full or a write failed (the index is used from memory,
+                and the saved one is unchanged).
         """
+        self._loaded = index
         name = secrets.token_hex(8)
         target = self.folder / name
         target.mkdir(parents=True)
@@ -138,7 +140,6 @@ class LexicalCache:
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
-        self._loaded = index
         self._remove_stale(keep=name)
 
     def _pointer(self) -> tuple[str, str] | None:

@@ -1,27 +1,31 @@
 """One lock per store folder: readers share it, a writer holds it alone.
 
 The embedded Chroma store (a ``chromadb.PersistentClient`` on a folder) is not safe to use from
-several processes at once. Measured here with Chroma 1.5.9, two processes on one folder:
+several processes at once. Measured here with Chroma 1.5.9, two processes on one folder
+(``benchmarks/chroma_processes.py`` repeats these):
 
-* a reader that opens or queries while another process writes crashes (SIGSEGV) or fails
-  with ``Error finding id`` in 11 of 12 tries;
+* readers that open a client, count and query (the source being written) while another
+  process upserts and deletes: 9 of 12 failed with 50 ms between the writer's batches (6
+  ``Error finding id``, 3 crashed with SIGSEGV), 12 of 12 without pause (9 ``Error finding id``,
+  2 SIGSEGV, 1 compactor error). Readers of other data once hung for more than 60 s in
+  ``count()``: SQLite's ``busy_timeout`` of 1000 s in Chroma's Rust layer, the ~16-minute hang
+  of chroma#7040 (the database stays in rollback-journal mode, where a writer shuts readers out);
+* the same readers holding this lock in shared mode, the writer holding it per batch: 12 of 12
+  answered, in 2.4 s (median; 3.1 s at most), process start included; without pause between
+  the writer's batches they all answered too, after waiting up to 16 s for a gap;
 * a reader that opened before another process wrote keeps a stale copy of the vector index in
   memory: its next query fails with ``Error finding id`` until it closes and reopens its client;
-* a writer whose client opened before another process wrote (even strictly one after the other)
-  saves its stale index over the other's: the other's vectors are lost for good (``get`` still
-  finds their ids, ``query`` no longer does);
-* a second client opening while the first is idle works, and is not the ~16-minute hang of
-  chroma#7040: that hang is SQLite's ``busy_timeout`` of 1000 s in Chroma's Rust layer, met
-  when a client opens (it runs its migrations, which write) while another holds a write
-  transaction on ``chroma.sqlite3`` (the database stays in rollback-journal mode, where a
-  writer shuts readers out).
+* a writer whose client opened before another process wrote (even strictly one after the
+  other, never at once) saves its stale index over the other's: the other's vectors are lost
+  for good (``get`` still finds their ids, ``query`` fails);
+* a second client opening while the first is idle works (0.1 s).
 
 So every use of the embedded store holds this lock: searches (opening the client included) in
 shared mode, changes in exclusive mode, and both look at the collection's generation first to
 reopen a client that another process made stale (:mod:`audio_tools.rag.store`). The lock is
 ``filelock.ReadWriteLock`` (an SQLite database of its own, ``store.lock``): the kernel drops it
-when its holder dies, even by SIGKILL. A writer waits up to ``store_lock_timeout_s`` and then
-gets :class:`StoreBusyError`, which names the process holding the store and what to do. A Chroma
+when its holder dies, even by SIGKILL. Readers and writers wait up to ``store_lock_timeout_s``,
+then get :class:`StoreBusyError`, which names the process writing and what to do. A Chroma
 server (``chroma run``) is safe for many processes: then only the writers of this machine take
 the lock, to keep the generation count and the lexical cache in order.
 """
@@ -79,7 +83,7 @@ class StoreLock:
             if self._mode is not None:  # nested in this thread's own hold: write covers read
                 yield
                 return
-            self._acquire("read", "read")
+            self._acquire("read")
             try:
                 yield
             finally:
@@ -103,7 +107,7 @@ class StoreLock:
             if self._mode == "read":
                 msg = "StoreLock.writing inside reading: take the write lock first."
                 raise RuntimeError(msg)
-            self._acquire("write", doing)
+            self._acquire("write")
             try:
                 self._write_holder(doing)
                 yield
@@ -121,7 +125,7 @@ class StoreLock:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _acquire(self, mode: Literal["read", "write"], doing: str) -> None:
+    def _acquire(self, mode: Literal["read", "write"]) -> None:
         if self._file is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._file = filelock.ReadWriteLock(self.folder / LOCK_NAME, timeout=self.timeout_s, is_singleton=False)
@@ -136,7 +140,7 @@ class StoreLock:
             try:
                 take(timeout=max(0.0, self.timeout_s - _QUICK_TRY_S))
             except filelock.Timeout as e:
-                raise self._busy(mode, doing, time.monotonic() - started + _QUICK_TRY_S) from e
+                raise self._busy(mode, time.monotonic() - started + _QUICK_TRY_S) from e
         self._mode = mode
 
     def _release(self) -> None:
@@ -149,11 +153,10 @@ class StoreLock:
         with contextlib.suppress(OSError):
             (self.folder / HOLDER_NAME).write_text(record, encoding="utf-8")
 
-    def _busy(self, mode: str, doing: str, waited: float) -> StoreBusyError:
+    def _busy(self, mode: str, waited: float) -> StoreBusyError:
         who = self.holder() or "another process"
-        action = "read" if mode == "read" else doing
-        msg = (f"The meeting store {self.folder} is busy: {who} is writing to it, and {action} waited "
-               f"{waited:.0f} s (store_lock_timeout_s) for it. An embedded store takes one writer at a time. "
+        msg = (f"The meeting store {self.folder} is busy: {who} is writing to it, and this {mode} waited "
+               f"{waited:.0f} s for it (store_lock_timeout_s). An embedded store takes one writer at a time. "
                f"Wait for the other ingest to finish and try again, or raise AUDIO_TOOLS_STORE_LOCK_TIMEOUT_S to "
                f"wait longer; for many writers at once, run a Chroma server (chroma run --path DIR --port 8000) "
                f"and use it with --store http://localhost:8000 (AUDIO_TOOLS_STORE_URL).")

@@ -263,8 +263,7 @@ class RecordingStore:
                 outcome = FileOutcome(path=shown, outcome="failed", reason=str(e))
             outcomes.append(outcome)
             tell("done", outcome)
-        if any(o.added or o.removed for o in outcomes):
-            self.refresh_lexical()
+        self.refresh_lexical()  # also after a run killed before its refresh: cheap when the index is current
         return IngestReport(outcomes)
 
     def remove(self, source: str) -> int:
@@ -285,8 +284,7 @@ class RecordingStore:
             ids = collection.get(where={"source": source}, include=[])["ids"]
             if ids:
                 self._change(collection, delete=ids)
-        if ids:
-            self.refresh_lexical()
+        self.refresh_lexical()
         return len(ids)
 
     def sync(self) -> SyncReport:
@@ -312,6 +310,7 @@ class RecordingStore:
             else:
                 report.changed.append(source)
         if not gone:
+            self.refresh_lexical()
             return report
         moves = self._find_moves(workspace, gone, known=set(stored))
         with self.lock.writing("sync"):

@@ -32,6 +32,7 @@ __all__ = [
     "STT",
     "fake_embeddings",
     "meeting_files",
+    "read_snapshot",
     "seed_transcripts",
     "sha256_of",
     "store_snapshot",
@@ -109,3 +110,12 @@ def store_snapshot(store: RecordingStore, queries: tuple[str, ...] = ()) -> dict
             "hits": {q: sorted((i, round(s, 4)) for i, s in index.search(q, 10)) for q in queries},
         }
     return {"chunks": chunks, "count": count, "lexical": lexical}
+
+
+def read_snapshot(settings: Settings, location: str | Path, queries: tuple[str, ...] = ()) -> dict[str, Any]:
+    """:func:`store_snapshot` of the store at ``location``, opened for it and closed afterwards."""
+    store = RecordingStore(settings, location=location, embeddings=fake_embeddings())
+    try:
+        return store_snapshot(store, queries)
+    finally:
+        store.close()
