@@ -4,13 +4,25 @@ A chunk is a LangChain ``Document`` whose ``page_content`` is its segments' text
 metadata is flat (``str``/``int``/``float``/``bool`` only, no None: Chroma refuses the rest)::
 
     source, source_sha256, start, end, speaker?, speakers?, chunk_index, chunk_count,
-    first_segment, last_segment, stt_backend, stt_model?, stt_spec, language?, recorded_at, title
+    first_segment, last_segment, passage_count, stt_backend, stt_model?, stt_spec, language?,
+    recorded_at, title
 
 (``?``: left out when unknown). ``speaker`` is there only when every segment of the chunk has
 the same one; ``speakers`` lists the known ones, comma-separated. ``first_segment`` and
 ``last_segment`` are segment ids (inclusive): :func:`chunk_segments` gives a chunk's segments
 back from its transcript. A segment longer than ``max_seconds`` is cut at its word times into
 pieces of its own chunks, so that no chunk spans more than ``max_seconds``.
+
+Each chunk is also cut into its *passages* (:func:`audio_tools.rag.citations.passages`: its
+sentences, what a citation points at); ``passage_count`` says how many. :func:`chunk_passages`
+gives them as Documents of their own, for the store's passage collection, each with the id
+:func:`passage_id` derives from its chunk's id and its position, and flat metadata::
+
+    source, source_sha256, stt_spec, chunk_id, chunk_index, passage_index, start, end,
+    first_segment, last_segment, question, speaker?
+
+(``first_segment``/``last_segment`` here are positions among the chunk's segments, as
+:class:`~audio_tools.rag.citations.Passage` has them.)
 """
 
 from __future__ import annotations
@@ -24,10 +36,20 @@ from typing import Any
 from langchain_core.documents import Document
 
 from audio_tools.errors import InvalidInputError
+from audio_tools.rag.citations import Passage, passages
 from audio_tools.rag.recording import RecordingInfo
 from audio_tools.transcript import Segment, Transcript, Word, joined_words, timed_words
 
-__all__ = ["DEFAULT_CHUNK_OPTIONS", "ChunkOptions", "chunk_id", "chunk_segments", "chunk_transcript"]
+__all__ = [
+    "DEFAULT_CHUNK_OPTIONS",
+    "ChunkOptions",
+    "chunk_id",
+    "chunk_passages",
+    "chunk_segments",
+    "chunk_transcript",
+    "passage_from",
+    "passage_id",
+]
 
 _ID_SEPARATOR = "\x1f"
 _ID_HEX_CHARS = 32
@@ -82,6 +104,12 @@ def chunk_id(source: str, source_sha256: str, stt_spec: str, chunk_index: int) -
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:_ID_HEX_CHARS]
 
 
+def passage_id(chunk: str, passage_index: int) -> str:
+    """The stable id of one passage: its chunk's id (:func:`chunk_id`) and its position in the chunk."""
+    key = _ID_SEPARATOR.join((chunk, "passage", str(passage_index)))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:_ID_HEX_CHARS]
+
+
 def chunk_transcript(
     transcript: Transcript,
     info: RecordingInfo,
@@ -115,12 +143,49 @@ def chunk_transcript(
             "first_segment": int(group[0].id),
             "last_segment": int(group[-1].id),
         }
+        metadata["passage_count"] = len(passages(chunk_segments(transcript, metadata)))
         documents.append(Document(
             page_content=" ".join(s.text.strip() for s in group),
             metadata=metadata,
             id=chunk_id(info.source, info.source_sha256, stt_spec, index),
         ))
     return documents
+
+
+def chunk_passages(transcript: Transcript, chunks: Sequence[Document]) -> list[Document]:
+    """The passages of chunks cut from ``transcript`` (by :func:`chunk_transcript`), as Documents.
+
+    Raises:
+        InvalidInputError: a chunk was not cut from this transcript, or its ``passage_count``
+            disagrees with its segments.
+    """
+    documents = []
+    for chunk in chunks:
+        metadata = chunk.metadata
+        found = passages(chunk_segments(transcript, metadata))
+        if len(found) != metadata.get("passage_count"):
+            msg = f"Chunk {chunk.id} counts {metadata.get('passage_count')} passages, its segments hold {len(found)}."
+            raise InvalidInputError(msg)
+        for index, passage in enumerate(found):
+            passage_metadata: dict[str, Any] = {
+                "source": metadata["source"], "source_sha256": metadata["source_sha256"],
+                "stt_spec": metadata["stt_spec"], "chunk_id": str(chunk.id), "chunk_index": metadata["chunk_index"],
+                "passage_index": index, "start": passage.start, "end": passage.end,
+                "first_segment": passage.segment, "last_segment": passage.last_segment, "question": passage.question,
+            }
+            if passage.speaker:
+                passage_metadata["speaker"] = passage.speaker
+            documents.append(Document(page_content=passage.text, metadata=passage_metadata,
+                                      id=passage_id(str(chunk.id), index)))
+    return documents
+
+
+def passage_from(text: str, metadata: Mapping[str, Any]) -> Passage:
+    """A passage as :func:`chunk_passages` stored it (its text and metadata)."""
+    speaker = metadata.get("speaker")
+    return Passage(start=float(metadata["start"]), end=float(metadata["end"]), text=text,
+                   segment=int(metadata["first_segment"]), last_segment=int(metadata["last_segment"]),
+                   speaker=str(speaker) if speaker else None, question=bool(metadata["question"]))
 
 
 def chunk_segments(transcript: Transcript, metadata: Mapping[str, Any]) -> list[Segment]:

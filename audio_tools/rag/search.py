@@ -16,23 +16,30 @@ transcript is cached, and the BM25 index is rebuilt only when the collection cha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from audio_tools.errors import InvalidInputError
-from audio_tools.rag.citations import Citation, cite
+from audio_tools.rag.citations import Citation, cite, cite_passages
 from audio_tools.rag.filters import SearchFilters
 
 if TYPE_CHECKING:
-    from audio_tools.rag.store import RecordingStore, StoredChunk
+    from audio_tools.rag.store import RecordingStore, StoredChunk, StoredPassages
 
-__all__ = ["DENSE_WEIGHT", "LEXICAL_WEIGHT", "RRF_K", "Hit", "fuse", "search"]
+__all__ = ["CITATION_WEIGHT", "DENSE_WEIGHT", "LEXICAL_WEIGHT", "PASSAGE_WEIGHT", "RRF_K", "Hit", "fuse", "search"]
 
 RRF_K = 60
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 CANDIDATES_PER_HIT = 4  # each side returns this many candidates per hit asked for ...
 MIN_CANDIDATES = 20  # ... and never fewer than this
+RERANKED_PER_HIT = 2  # the fused candidates re-ranked by their sentences: this many per hit asked for ...
+MIN_RERANKED = 10  # ... and never fewer than this
+PASSAGE_WEIGHT = 0.5  # of the cosine of the chunk's sentence closest to the query (not a question)
+CITATION_WEIGHT = 0.5  # of its citation's score (terms, similarity, kind of answer, question handed over)
 
 
 @dataclass(frozen=True)
@@ -116,24 +123,32 @@ def search(
     with store.reading():
         dense = store.dense(vector, n, filters)
         lexical = store.lexical_index().search(query, n, filters)
-        fused = fuse([c.id for c, _ in dense], [i for i, _ in lexical])[:k]
+        fused = fuse([c.id for c, _ in dense], [i for i, _ in lexical])[:max(MIN_RERANKED, RERANKED_PER_HIT * k)]
         found: dict[str, StoredChunk] = {c.id: c for c, _ in dense}
-        found.update(store.chunks([i for i, _ in fused if i not in found]))
+        found.update(store.chunks([i for i, _ in fused if i not in found], vectors=True))
+        candidates = [found[i] for i, _ in fused if i in found]  # a chunk may be deleted between the sides
+        passages = store.passages(candidates)
     distances = {c.id: d for c, d in dense}
     bm25 = dict(lexical)
+    query_vector = _unit(vector)
+    ranked = []
+    for chunk in candidates:
+        distance = distances.get(chunk.id)
+        closeness = 1.0 - distance if distance is not None else (
+            float(_unit(chunk.vector) @ query_vector) if chunk.vector is not None else 0.0)
+        citation, best = _cited(store, query, chunk, passages.get(chunk.id), query_vector)
+        ranked.append((closeness + PASSAGE_WEIGHT * best + CITATION_WEIGHT * citation.score, chunk, citation))
+    ranked.sort(key=lambda item: -item[0])
     hits = []
-    for chunk_id, score in fused:
-        chunk = found.get(chunk_id)
-        if chunk is None:  # deleted between the lexical cache and now
-            continue
-        citation = _citation(store, query, chunk)
+    for score, chunk, citation in ranked[:k]:
         metadata = chunk.metadata
         speaker_name = metadata.get("speaker")
         hits.append(Hit(
             id=chunk.id, source=str(metadata.get("source", "")), start=float(metadata.get("start", 0.0)),
             end=float(metadata.get("end", 0.0)), cite_start=citation.start, cite_end=citation.end, text=chunk.text,
-            score=score, speaker=str(speaker_name) if speaker_name is not None else None, cite_text=citation.text,
-            dense_distance=distances.get(chunk.id), lexical_score=bm25.get(chunk.id), metadata=metadata,
+            score=float(score), speaker=str(speaker_name) if speaker_name is not None else None,
+            cite_text=citation.text, dense_distance=distances.get(chunk.id), lexical_score=bm25.get(chunk.id),
+            metadata=metadata,
         ))
     return hits
 
@@ -145,6 +160,28 @@ def fuse(dense: list[str], lexical: list[str]) -> list[tuple[str, float]]:
         for rank, chunk_id in enumerate(ranking, start=1):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank)
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def _cited(store: RecordingStore, query: str, chunk: StoredChunk, stored: StoredPassages | None,
+           query_vector: np.ndarray) -> tuple[Citation, float]:
+    """The chunk's citation, and the cosine of its sentence closest to the query that is not a question.
+
+    From the stored passages and their vectors when the store has them; else (a store written
+    before passages were kept) from the transcript's segments, by words alone, and the chunk's
+    own closeness stands in for its best sentence's (0).
+    """
+    if stored is not None and stored.passages:
+        similarities = stored.vectors @ query_vector / np.maximum(np.linalg.norm(stored.vectors, axis=1), 1e-12)
+        answers = [float(x) for x, p in zip(similarities, stored.passages, strict=True) if not p.question]
+        best = max(answers) if answers else float(similarities.max())
+        return cite_passages(query, stored.passages, similarities=[float(x) for x in similarities]), best
+    return _citation(store, query, chunk), 0.0
+
+
+def _unit(vector: Sequence[float]) -> np.ndarray:
+    array = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(array))
+    return array / norm if norm > 0 else array
 
 
 def _citation(store: RecordingStore, query: str, chunk: StoredChunk) -> Citation:
