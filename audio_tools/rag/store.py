@@ -816,10 +816,12 @@ class RecordingStore:
         self._seen = _stamp(metadata)
 
     def _embed(self, documents: Sequence[Document]) -> dict[str, list[float]]:
+        """Vectors by document id; a text is embedded once however many documents hold it (overlaps repeat passages)."""
         if not documents:
             return {}
-        vectors = self.embeddings.embed_documents([d.page_content for d in documents])
-        return {str(d.id): list(v) for d, v in zip(documents, vectors, strict=True)}
+        texts = list(dict.fromkeys(d.page_content for d in documents))
+        vectors = dict(zip(texts, self.embeddings.embed_documents(texts), strict=True))
+        return {str(d.id): list(vectors[d.page_content]) for d in documents}
 
     def _source_chunks(self, collection: Collection, source: str) -> dict[str, StoredChunk]:
         found = collection.get(where={"source": source}, include=["documents", "metadatas"])
