@@ -19,10 +19,11 @@ gives them as Documents of their own, for the store's passage collection, each w
 :func:`passage_id` derives from its chunk's id and its position, and flat metadata::
 
     source, source_sha256, stt_spec, chunk_id, chunk_index, passage_index, start, end,
-    first_segment, last_segment, question, speaker?
+    first_segment, last_segment, question, words, speaker?
 
 (``first_segment``/``last_segment`` here are positions among the chunk's segments, as
-:class:`~audio_tools.rag.citations.Passage` has them.)
+:class:`~audio_tools.rag.citations.Passage` has them; ``words`` its
+:func:`~audio_tools.rag.terms.words`, space-separated, so that citing cuts no text.)
 """
 
 from __future__ import annotations
@@ -172,6 +173,7 @@ def chunk_passages(transcript: Transcript, chunks: Sequence[Document]) -> list[D
                 "stt_spec": metadata["stt_spec"], "chunk_id": str(chunk.id), "chunk_index": metadata["chunk_index"],
                 "passage_index": index, "start": passage.start, "end": passage.end,
                 "first_segment": passage.segment, "last_segment": passage.last_segment, "question": passage.question,
+                "words": " ".join(passage.words),
             }
             if passage.speaker:
                 passage_metadata["speaker"] = passage.speaker
@@ -185,7 +187,8 @@ def passage_from(text: str, metadata: Mapping[str, Any]) -> Passage:
     speaker = metadata.get("speaker")
     return Passage(start=float(metadata["start"]), end=float(metadata["end"]), text=text,
                    segment=int(metadata["first_segment"]), last_segment=int(metadata["last_segment"]),
-                   speaker=str(speaker) if speaker else None, question=bool(metadata["question"]))
+                   speaker=str(speaker) if speaker else None, question=bool(metadata["question"]),
+                   words=tuple(str(metadata.get("words", "")).split()))
 
 
 def chunk_segments(transcript: Transcript, metadata: Mapping[str, Any]) -> list[Segment]:

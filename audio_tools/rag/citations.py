@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from audio_tools.errors import InvalidInputError
-from audio_tools.rag.terms import terms, words
+from audio_tools.rag.terms import terms, terms_of_words, words
 from audio_tools.transcript import Segment, Word, joined_words, timed_words
 
 __all__ = ["Citation", "Passage", "Similarity", "cite", "cite_passages", "passages"]
@@ -92,6 +92,8 @@ class Passage:
         last_segment: the position of the segment of its last word.
         speaker: who says it, when known.
         question: whether it asks (ends with ``?``; without punctuation: starts like a question).
+        words: its :func:`~audio_tools.rag.terms.words`, cut once (the store keeps them, so that
+            citing reads no text again); empty: cut from ``text`` when needed.
     """
 
     start: float
@@ -101,6 +103,11 @@ class Passage:
     last_segment: int
     speaker: str | None
     question: bool
+    words: tuple[str, ...] = ()
+
+    def said(self) -> tuple[str, ...]:
+        """Its words (:func:`~audio_tools.rag.terms.words`)."""
+        return self.words or tuple(words(self.text))
 
 
 def cite(query: str, segments: Sequence[Segment], *, similarity: Similarity | None = None) -> Citation:
@@ -171,9 +178,10 @@ def cite_passages(query: str, found: Sequence[Passage], *, similarities: Sequenc
 
 def _echoes(passage: Passage, wanted: set[str]) -> bool:
     """Whether the passage asks the query's question without a question mark: a wh-word, and mostly query terms."""
-    if not WH_WORDS.intersection(words(passage.text)):
+    said = passage.said()
+    if not WH_WORDS.intersection(said):
         return False
-    held = set(terms(passage.text))
+    held = set(terms_of_words(said))
     return bool(held) and len(held & wanted) >= ECHO_SHARE * len(held)
 
 
@@ -199,7 +207,7 @@ def _holds(passage: Passage, kind: str, asked: set[str]) -> bool:
         return any(text[:1].isupper() and (plain := text.lower().strip(".,;:!?")) not in asked
                    and plain not in _TIME_WORDS and plain not in ("i", "i'm", "i'll", "i've")
                    for text in passage.text.split()[1:])
-    said = words(passage.text)
+    said = passage.said()
     if kind == "time":
         return bool(_TIME_WORDS.intersection(said))
     return any(w[0].isdigit() for w in said)
@@ -222,9 +230,10 @@ def passages(segments: Sequence[Segment]) -> list[Passage]:
     def close() -> None:
         nonlocal current
         if current:
-            found.append(Passage(start=float(current[0].start), end=float(current[-1].end), text=joined_words(current),
+            text = joined_words(current)
+            found.append(Passage(start=float(current[0].start), end=float(current[-1].end), text=text,
                                  segment=first, last_segment=last, speaker=speaker,
-                                 question=_is_question(current, punctuated)))
+                                 question=_is_question(current, punctuated), words=tuple(words(text))))
         current = []
 
     for index, segment in spoken:
@@ -269,7 +278,7 @@ def _lexical_scores(query: str, passages: Sequence[Passage]) -> list[float]:
     wanted = list(dict.fromkeys(terms(query)))
     if not wanted:
         return [0.0] * len(passages)
-    held = [set(terms(p.text)) for p in passages]
+    held = [set(terms_of_words(p.said())) for p in passages]
     count = len(passages)
     weights = {t: math.log(1.0 + (count + 1) / (1 + sum(t in h for h in held))) for t in wanted}
     total = sum(weights.values())

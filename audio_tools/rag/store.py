@@ -158,6 +158,7 @@ class RecordingStore:
         self._client: ClientAPI | None = None
         self._vectorstore: Chroma | None = None
         self._seen: str | None = None  # the stamp this process's client reflects
+        self._passages_handle: tuple[ClientAPI, Collection] | None = None  # (client, its passage collection)
         self._guard = threading.RLock()
 
     def __repr__(self) -> str:
@@ -407,6 +408,7 @@ class RecordingStore:
                 client.delete_collection(self.collection_name)
             with contextlib.suppress(Exception):  # chromadb raises NotFoundError, or ValueError in older versions
                 client.delete_collection(self.passages_name)
+            self._passages_handle = None
             collection = client.create_collection(
                 self.collection_name, metadata=_metadata(identity, generation + 1),
                 configuration={"hnsw": {"space": "cosine"}},
@@ -522,9 +524,7 @@ class RecordingStore:
                   if isinstance(count := c.metadata.get("passage_count"), int) for i in range(count)]
         if not wanted:
             return {}
-        with self.reading():
-            if self._collection() is None:
-                return {}
+        with self.reading():  # the chunks came from a current client (dense, chunks): no stamp check again
             collection = self._passage_collection()
             if collection is None:
                 return {}
@@ -583,6 +583,7 @@ class RecordingStore:
                     self._client.close()  # type: ignore[attr-defined]
             self._client = None
             self._vectorstore = None
+            self._passages_handle = None
             self._seen = None
 
     # ----- internals: one file
@@ -839,16 +840,21 @@ class RecordingStore:
 
         with self._guard:
             client = self._client_now()
+            if self._passages_handle is not None and self._passages_handle[0] is client:
+                return self._passages_handle[1]
             try:
-                return client.get_collection(self.passages_name)
+                collection = client.get_collection(self.passages_name)
             except NotFoundError:
                 if not create:
                     return None
                 identity = self.identity()
-                return client.get_or_create_collection(
+                collection = client.get_or_create_collection(
                     self.passages_name, configuration={"hnsw": {"space": "cosine"}},
                     metadata={"embedding_model": identity.name, "embedding_dimension": identity.dimension,
                               "chunks": self.collection_name})
+            if not self.server:  # an embedded client is reopened whenever another process changed the store
+                self._passages_handle = (client, collection)
+            return collection
 
     def _writable_passages(self) -> Collection:
         collection = self._passage_collection(create=True)

@@ -186,7 +186,7 @@ def test_passages_of_chunks_have_ids_from_their_chunk_and_flat_metadata() -> Non
     assert first.metadata == {
         "source": "calls/sync.flac", "source_sha256": "ab" * 32, "stt_spec": "faster-whisper",
         "chunk_id": chunks[0].id, "chunk_index": 0, "passage_index": 0, "start": 0.0, "end": pytest.approx(0.8),
-        "first_segment": 0, "last_segment": 0, "question": False, "speaker": "A",
+        "first_segment": 0, "last_segment": 0, "question": False, "words": "hello there", "speaker": "A",
     }
     assert found[1].metadata["question"] is True
     assert len({d.id for d in found}) == 5  # a passage repeated by the overlap has an id per chunk
