@@ -476,6 +476,11 @@ class RecordingStore:
               ) -> list[tuple[StoredChunk, float]]:
         """The ``n`` chunks nearest to a query vector, with their cosine distance, nearest first.
 
+        A filtered query is answered exactly from the vectors kept in the lexical cache (masked by
+        the same filters as its BM25 side, then brute force): Chroma's filtered query costs time
+        in proportion to the whole collection. Unfiltered queries, and any when the cache has no
+        vectors, go to Chroma.
+
         Raises:
             InvalidInputError: the store's embeddings differ from :attr:`embeddings`.
         """
@@ -485,6 +490,11 @@ class RecordingStore:
             if collection is None:
                 return []
             self._check_identity(collection)
+            if filters.active:
+                nearest = self._lexical(collection).nearest(vector, n, filters)
+                if nearest is not None:
+                    chunks = self.chunks([i for i, _ in nearest])
+                    return [(chunks[i], d) for i, d in nearest if i in chunks]
             found = collection.query(query_embeddings=[list(vector)], n_results=n,  # type: ignore[arg-type]
                                      where=filters.where(), where_document=filters.where_document(),  # type: ignore[arg-type]
                                      include=["documents", "metadatas", "distances"])
@@ -500,24 +510,32 @@ class RecordingStore:
             collection = self._collection()
             if collection is None:
                 return LexicalIndex.build("empty", [], [], [])
-            stamp = _stamp(collection.metadata)
-            index = self.lexical.get(stamp)
-            if index is not None:
-                return index
-            base = self.lexical.latest()
-            changes = self.lexical.changes(base.stamp, stamp) if base is not None else None
-            if base is not None and changes is not None:  # only what the journal says changed
-                removed, written = changes
-                fresh = self.chunks(sorted(written))
-                rows = [LexicalRow.of(c.id, c.text, c.metadata) for c in fresh.values()]
-                index = base.updated(stamp, removed | (written - fresh.keys()), rows)
-            else:
-                chunks = self._all_chunks(collection)
-                index = LexicalIndex.build(stamp, [c.id for c in chunks], [c.text for c in chunks],
-                                           [c.metadata for c in chunks])
-            with contextlib.suppress(AudioToolsError, OSError):  # a full disk: used from memory only
-                self.lexical.put(index)
+            return self._lexical(collection)
+
+    def _lexical(self, collection: Collection) -> LexicalIndex:
+        """The lexical index (BM25 and vectors) of ``collection`` as it is now (the caller holds the lock).
+
+        A saved index of an older stamp catches up from the journal: the written chunks are read
+        with their vectors, and removed ones dropped, BM25 rows and vector rows alike.
+        """
+        stamp = _stamp(collection.metadata)
+        index = self.lexical.get(stamp)
+        if index is not None:
             return index
+        base = self.lexical.latest()
+        changes = self.lexical.changes(base.stamp, stamp) if base is not None else None
+        if base is not None and changes is not None:  # only what the journal says changed
+            removed, written = changes
+            fresh = list(self.chunks(sorted(written), vectors=True).values())
+            rows = [LexicalRow.of(c.id, c.text, c.metadata) for c in fresh]
+            vectors = [c.vector for c in fresh] if all(c.vector is not None for c in fresh) else None
+            index = base.updated(stamp, removed | (written - {c.id for c in fresh}), rows, vectors)
+        else:
+            ids, texts, metadatas, vectors = self._all_rows(collection)
+            index = LexicalIndex.build(stamp, ids, texts, metadatas, vectors)
+        with contextlib.suppress(AudioToolsError, OSError):  # a full disk: used from memory only
+            self.lexical.put(index)
+        return index
 
     def refresh_lexical(self) -> None:
         """Bring the saved lexical index up to date now (writers do, so that the next search need not)."""
@@ -943,17 +961,29 @@ class RecordingStore:
         collection = self._passage_collection()
         return [] if collection is None else list(collection.get(where={"source": source}, include=[])["ids"])
 
-    def _all_chunks(self, collection: Collection) -> list[StoredChunk]:
-        chunks: list[StoredChunk] = []
+    def _all_rows(self, collection: Collection) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
+        """Every chunk's id, text, metadata and vector (one numpy row each), read a page at a time."""
+        import numpy as np
+
+        ids: list[str] = []
+        texts: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        pages: list[Any] = []
         offset = 0
         while True:
-            found = collection.get(include=["documents", "metadatas"], limit=READ_PAGE, offset=offset)
-            chunks.extend(StoredChunk(id=i, text=t or "", metadata=dict(m or {}))
-                          for i, t, m in zip(found["ids"], found["documents"] or [], found["metadatas"] or [],
-                                             strict=True))
+            found = collection.get(include=["documents", "metadatas", "embeddings"], limit=READ_PAGE, offset=offset)
+            ids.extend(found["ids"])
+            texts.extend(t or "" for t in found["documents"] or [])
+            metadatas.extend(dict(m or {}) for m in found["metadatas"] or [])
+            embeddings = found.get("embeddings")
+            if found["ids"] and embeddings is not None:
+                pages.append(np.asarray(embeddings, dtype=np.float32).reshape(len(found["ids"]), -1))
             if len(found["ids"]) < READ_PAGE:
-                return chunks
+                break
             offset += READ_PAGE
+        rows = sum(len(p) for p in pages)
+        vectors = np.concatenate(pages) if pages and rows == len(ids) else None
+        return ids, texts, metadatas, vectors
 
     def _sources(self) -> dict[str, _SourceRecord]:
         """Every source with its facts, from the chunks' metadata (the caller holds the lock)."""

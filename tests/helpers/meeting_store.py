@@ -89,7 +89,8 @@ def seed_transcripts(settings: Settings, files: dict[str, Path], spec: str = STT
 def store_snapshot(store: RecordingStore, queries: tuple[str, ...] = ()) -> dict[str, Any]:
     """Everything a clean run determines: chunks and passages (ids, texts, metadata, vectors), and the lexical side.
 
-    ``lexical`` holds the saved BM25 index's stamp check and ids, and each query's BM25 hits.
+    ``lexical`` holds the saved BM25 index's stamp check and ids, each query's BM25 hits, and its
+    vectors (unit rows) by id.
     """
     with store.reading():
         collection = store._collection()
@@ -115,6 +116,8 @@ def store_snapshot(store: RecordingStore, queries: tuple[str, ...] = ()) -> dict
         lexical = {
             "ids": sorted(index.ids),
             "hits": {q: sorted((i, round(s, 4)) for i, s in index.search(q, 10)) for q in queries},
+            "vectors": None if index.vectors is None else {
+                i: [round(float(x), 5) for x in row] for i, row in zip(index.ids, index.vectors, strict=True)},
         }
     return {"chunks": chunks, "count": count, "passages": passages, "lexical": lexical}
 
