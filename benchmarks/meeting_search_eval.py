@@ -4,7 +4,8 @@ Usage::
 
     python benchmarks/meetings/render.py          # once: renders the eval meetings (minutes)
     python benchmarks/meeting_search_eval.py [--json] [-k 5] [--stt SPEC] [--store DIR|URL]
-                                             [--suite synthetic|real ...] [--no-ask] [--fresh]
+                                             [--suite synthetic|real ...] [--split all|tune|held]
+                                             [--no-ask] [--fresh]
 
 Two suites of questions, each with the meeting and the turn that answers it:
 
@@ -24,6 +25,11 @@ through ``search(store, q, k)`` and, unless ``--no-ask``, through the answer fun
 object with a ``citations`` attribute of such items). The meters are
 ``tests/helpers/retrieval_scoring.py``: a hit is found when it comes from the answer's
 meeting and overlaps the answer turn; a citation is right inside the turn ± 1 s.
+
+``--split`` keeps the questions of one half (the defaults of search and citations were tuned
+on ``tune`` only): ``tune`` is the dev meetings' questions and, of each rendered meeting, its
+1st, 3rd, 5th... question in ``questions.jsonl``; ``held`` is the 2nd, 4th... of each
+rendered meeting, and the whole real-voice suite (never tuned on).
 
 Prints a table per suite, or with ``--json`` one object: per suite the figures, the ask
 figures, and every question's outcome.
@@ -56,6 +62,8 @@ WORK_DIR = ROOT / "benchmarks" / ".cache" / "meeting_eval"
 DEFAULT_ASK = "audio_tools.rag.answers:ask"
 SUITES = ("synthetic", "real")
 SHOWN_MISSES = 10
+SPLITS = ("all", "tune", "held")
+DEV_MEETINGS = ("design_review", "support_weekly")
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,24 @@ def load_corpus(rendered: Path, suites: Sequence[str]) -> Corpus:
     if missing:
         sys.exit(f"no recording for {', '.join(missing)}: run python benchmarks/meetings/render.py first")
     return Corpus({name: path for name, path in audio.items() if path.exists()}, truth, questions)
+
+
+def split_questions(questions: Sequence[Question], split: str) -> list[Question]:
+    """The questions of one half (see the module docstring); ``all``: every one."""
+    if split == "all":
+        return list(questions)
+    kept, seen = [], {}
+    for question in questions:
+        if question.suite == "real":
+            half = "held"
+        elif question.meeting in DEV_MEETINGS:
+            half = "tune"
+        else:
+            position = seen[question.meeting] = seen.get(question.meeting, -1) + 1
+            half = "tune" if position % 2 == 0 else "held"
+        if half == split:
+            kept.append(question)
+    return kept
 
 
 def stage(audio: dict[str, Path], folder: Path) -> list[Path]:
@@ -244,6 +270,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=WORK_DIR, help=f"work folder (default {WORK_DIR})")
     parser.add_argument("--rendered", type=Path, default=RENDERED_DIR, help="render.py's output folder")
     parser.add_argument("--suite", nargs="+", choices=SUITES, default=list(SUITES), help="suites to run")
+    parser.add_argument("--split", choices=SPLITS, default="all", help="one half of the questions (default all)")
     parser.add_argument("--ask", default=DEFAULT_ASK, help=f"answer function, MODULE:NAME (default {DEFAULT_ASK})")
     parser.add_argument("--no-ask", action="store_true", help="measure search only")
     parser.add_argument("--fresh", action="store_true", help="delete the work folder first (new store)")
@@ -251,6 +278,7 @@ def main() -> None:
     if args.k < 3:
         parser.error("-k must be at least 3 for recall@3")
     corpus = load_corpus(args.rendered, args.suite)
+    corpus = Corpus(corpus.audio, corpus.truth, split_questions(corpus.questions, args.split))
     try:
         from audio_tools.rag.search import search
         from audio_tools.rag.store import RecordingStore
@@ -279,14 +307,14 @@ def main() -> None:
     finally:
         getattr(store, "close", lambda: None)()
     result = report(search_rows, ask_rows, ask_note, args.suite)
-    result.update({"k": args.k, "stt": args.stt or settings.stt, "recordings": len(paths),
+    result.update({"k": args.k, "split": args.split, "stt": args.stt or settings.stt, "recordings": len(paths),
                    "audio_s": round(sum(corpus.truth[p.stem]["duration"] for p in paths), 1),
                    "ingest_s": round(ingest_s, 1)})
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(f"{len(paths)} recordings, {result['audio_s']} s of audio, ingested in {result['ingest_s']} s "
-          f"(stt {result['stt']}), k={args.k}")
+          f"(stt {result['stt']}), k={args.k}, questions: {args.split}")
     print_table(result)
 
 

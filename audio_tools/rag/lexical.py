@@ -1,5 +1,10 @@
 """The lexical half of hybrid search: BM25 (``bm25s``) over the chunk texts, kept as a derived cache.
 
+The same cache also keeps the chunks' vectors as one float32 matrix of unit rows (in index
+order), so that a *filtered* dense query is a masked matrix product here instead of Chroma's
+filtered query, which costs time in proportion to the whole collection (56–314 ms at 100,000
+chunks, against ~7 ms for brute force over every row; ``benchmarks/meetings/README.md``).
+
 Chroma's own BM25 and rank fusion run only in Chroma Cloud, so the lexical index lives here. Texts
 and queries are cut into :func:`audio_tools.rag.terms.terms` (numbers as digits, light stemming,
 no stopwords), the terms citations match on, so "twenty users" finds "20 users".
@@ -10,17 +15,21 @@ finds the stamp out of date, a reader or a writer, makes it again and saves it. 
 chunk back from Chroma is the slow part (about 0.2 ms a chunk here), so writers of an embedded
 store also note each change in a journal (the chunk ids it removed and wrote, between two
 stamps); when the journal links the saved index's stamp to the collection's, only the written
-chunks are read and cut into terms, and the BM25 arrays are rebuilt from the terms kept for the
-others. When it does not (a writer killed mid-change, a rebuild, a server's writers elsewhere),
+chunks are read (with their vectors) and cut into terms, the BM25 arrays are rebuilt from the
+terms kept for the others, and the vector rows of removed chunks are dropped and those of
+written ones added. When it does not (a writer killed mid-change, a rebuild, a server's writers elsewhere),
 the index is made again from every chunk. Layout::
 
-    <store>/lexical/<collection>/current.json     {"stamp", "folder"}: the index in use
-    <store>/lexical/<collection>/<folder>/        bm25s arrays, chunks.json (ids, texts, filter fields), terms.json
+    <store>/lexical/<collection>/current.json     {"stamp", "folder", "format"}: the index in use
+    <store>/lexical/<collection>/<folder>/        bm25s arrays, chunks.json (ids, texts, filter fields), terms.json,
+                                                  vectors.npy (unit rows, float32, in the order of the ids)
     <store>/lexical/<collection>/changes.jsonl    the journal: {"from", "to", "removed", "written"} per change
 
 A new index is written whole into a new folder, then ``current.json`` is replaced atomically to
 point at it, so a reader never loads half an index; folders no longer pointed at are removed a
-minute later (a reader may still be loading one).
+minute later (a reader may still be loading one). A pointer of another ``format`` (an index saved
+before the vectors were kept) counts as no index: it is made again, with its vectors, from every
+chunk.
 """
 
 from __future__ import annotations
@@ -52,6 +61,8 @@ CHUNKS_NAME = "chunks.json"
 TERMS_NAME = "terms.json"  # read only to update the index, not to search it
 JOURNAL_NAME = "changes.jsonl"
 JOURNAL_KEEP = 500
+VECTORS_NAME = "vectors.npy"
+FORMAT = 2  # 2: with vectors.npy
 STALE_FOLDER_S = 60.0
 _FOLDER = re.compile(r"^[0-9a-f]{16}$")
 
@@ -87,12 +98,17 @@ class LexicalIndex:
         rows: the chunks, in index order.
         ids: their ids.
         columns: their texts and filter fields, as arrays in the same order.
+        vectors: their vectors as unit rows (float32, ``(len(rows), dimension)``) in the same order;
+            None when they were not given (:meth:`nearest` then answers None).
     """
 
-    def __init__(self, stamp: str, rows: list[LexicalRow], retriever: Any = None, terms_file: Path | None = None
-                 ) -> None:
+    def __init__(self, stamp: str, rows: list[LexicalRow], retriever: Any = None, terms_file: Path | None = None,
+                 vectors: np.ndarray | None = None) -> None:
         import bm25s
 
+        if vectors is not None and (vectors.ndim != 2 or len(vectors) != len(rows)):
+            msg = f"{len(rows)} chunks but vectors of shape {vectors.shape}"
+            raise ValueError(msg)
         self.stamp = stamp
         self.rows = rows
         self.ids = [r.id for r in rows]
@@ -102,7 +118,9 @@ class LexicalIndex:
             recorded_at=np.array([np.nan if r.recorded_at is None else r.recorded_at for r in rows], dtype=np.float64),
             texts=[r.text for r in rows],
         )
+        self.vectors = vectors
         self._terms_file = terms_file
+        self._last_mask: tuple[SearchFilters, np.ndarray | None] | None = None  # both sides ask for the same one
         self._retriever: Any = retriever
         self._vocabulary: dict[str, int] = {}
         if rows and retriever is None:
@@ -115,16 +133,33 @@ class LexicalIndex:
         return len(self.rows)
 
     @classmethod
-    def build(cls, stamp: str, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]]
-              ) -> LexicalIndex:
-        """Index chunks given by their ids, texts and Chroma metadata."""
-        return cls(stamp, [LexicalRow.of(i, t, m) for i, t, m in zip(ids, texts, metadatas, strict=True)])
+    def build(cls, stamp: str, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict[str, Any]],
+              vectors: Any = None) -> LexicalIndex:
+        """Index chunks given by their ids, texts, Chroma metadata and (optionally) vectors, one row each."""
+        rows = [LexicalRow.of(i, t, m) for i, t, m in zip(ids, texts, metadatas, strict=True)]
+        return cls(stamp, rows, vectors=None if vectors is None or not rows else unit_rows(vectors, len(rows)))
 
-    def updated(self, stamp: str, removed: Collection[str], added: Sequence[LexicalRow]) -> LexicalIndex:
-        """This index with some chunks removed and others added or replaced (the others' terms are reused)."""
+    def updated(self, stamp: str, removed: Collection[str], added: Sequence[LexicalRow], vectors: Any = None
+                ) -> LexicalIndex:
+        """This index with some chunks removed and others added or replaced (the others' terms are reused).
+
+        ``vectors`` are the added chunks' (one row each); without them, or when this index has
+        none and keeps some chunks, the new one has no vectors either (dense queries then go to
+        Chroma until the index is made again).
+        """
         replaced = set(removed) | {r.id for r in added}
-        kept = [replace(r, terms=t) for r, t in zip(self.rows, self.row_terms(), strict=True) if r.id not in replaced]
-        return LexicalIndex(stamp, kept + list(added))
+        keep = np.array([r.id not in replaced for r in self.rows], dtype=bool)
+        kept = [replace(r, terms=t) for r, t, k in zip(self.rows, self.row_terms(), keep, strict=True) if k]
+        matrix = None
+        if added and vectors is not None:
+            new = unit_rows(vectors, len(added))
+            if not kept:
+                matrix = new
+            elif self.vectors is not None:
+                matrix = np.concatenate([self.vectors[keep], new])
+        elif not added and self.vectors is not None:
+            matrix = self.vectors[keep]
+        return LexicalIndex(stamp, kept + list(added), vectors=matrix)
 
     def row_terms(self) -> list[list[str]]:
         """Each row's terms: kept, else read from the saved index (a loaded index leaves them there), else cut again."""
@@ -139,6 +174,56 @@ class LexicalIndex:
         return [r.terms if r.terms is not None else saved[i] if saved is not None else terms(r.text)
                 for i, r in enumerate(self.rows)]
 
+    def mask(self, filters: SearchFilters | None) -> np.ndarray | None:
+        """``filters.mask`` over these chunks (the last one is kept: the dense and lexical sides ask in turn)."""
+        if filters is None:
+            return None
+        last = self._last_mask
+        if last is not None and last[0] == filters:
+            return last[1]
+        mask = filters.mask(self.columns)
+        self._last_mask = (filters, mask)
+        return mask
+
+    def nearest(self, vector: Sequence[float], n: int, filters: SearchFilters | None = None
+                ) -> list[tuple[str, float]] | None:
+        """The ``n`` chunks nearest to a query vector as (id, cosine distance), nearest first.
+
+        Exact (brute force over the kept rows), with the same filters as :meth:`search`. None
+        when this index has no vectors, or vectors of another dimension: ask Chroma instead.
+        """
+        if self.vectors is None:
+            return None
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != self.vectors.shape[1]:
+            return None
+        if n < 1 or not self.ids:
+            return []
+        norm = float(np.linalg.norm(query))
+        if norm > 0:
+            query = query / norm
+        mask = self.mask(filters)
+        rows: np.ndarray | None = None
+        if mask is None:
+            scores = self.vectors @ query
+            kept = len(scores)
+        else:
+            keep = mask > 0
+            kept = int(np.count_nonzero(keep))
+            if kept == 0:
+                return []
+            if kept * 4 <= len(keep):  # few rows: multiply only those
+                rows = np.flatnonzero(keep)
+                scores = self.vectors[rows] @ query
+            else:  # many: multiplying all is cheaper than copying them out
+                scores = self.vectors @ query
+                scores[~keep] = -np.inf
+        n = min(n, kept)
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        found = top if rows is None else rows[top]
+        return [(self.ids[int(i)], float(1.0 - scores[j])) for i, j in zip(found, top, strict=True)]
+
     def search(self, query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query`` as (id, BM25 score), best first; only chunks with a positive score."""
         if self._retriever is None or k < 1:
@@ -146,7 +231,7 @@ class LexicalIndex:
         known = [self._vocabulary[t] for t in dict.fromkeys(terms(query)) if t in self._vocabulary]
         if not known:
             return []
-        mask = filters.mask(self.columns) if filters is not None else None
+        mask = self.mask(filters)
         if mask is not None and not mask.any():
             return []
         found, scores = self._retriever.retrieve([known], k=min(k, len(self.ids)), weight_mask=mask,
@@ -254,7 +339,8 @@ class LexicalCache:
         target.mkdir(parents=True)
         try:
             _save(index, target)
-            write_atomic(self.folder / POINTER_NAME, json.dumps({"stamp": index.stamp, "folder": name}).encode())
+            write_atomic(self.folder / POINTER_NAME,
+                         json.dumps({"stamp": index.stamp, "folder": name, "format": FORMAT}).encode())
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
@@ -264,7 +350,9 @@ class LexicalCache:
         try:
             record = json.loads((self.folder / POINTER_NAME).read_text(encoding="utf-8"))
             stamp, name = str(record["stamp"]), str(record["folder"])
-        except (OSError, ValueError, KeyError, TypeError):
+            if record.get("format") != FORMAT:
+                return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return (stamp, name) if _FOLDER.match(name) else None
 
@@ -282,6 +370,8 @@ def _save(index: LexicalIndex, folder: Path) -> None:
     if index._retriever is not None:
         index._retriever.save(folder, show_progress=False)
     write_atomic(folder / TERMS_NAME, json.dumps(index.row_terms(), ensure_ascii=False).encode("utf-8"))
+    if index.vectors is not None:
+        np.save(folder / VECTORS_NAME, index.vectors, allow_pickle=False)
     rows = {
         "stamp": index.stamp,
         "rows": [[r.id, r.text, r.source, sorted(r.speakers), r.recorded_at] for r in index.rows],
@@ -296,11 +386,14 @@ def _load(folder: Path, stamp: str) -> LexicalIndex:
         raise ValueError(msg)
     rows = [LexicalRow(id=str(i), text=str(t), terms=None, source=str(s), speakers=_speakers_field(p),
                        recorded_at=None if r is None else float(r)) for i, t, s, p, r in saved["rows"]]
+    vectors_path = folder / VECTORS_NAME
+    vectors = np.load(vectors_path, allow_pickle=False) if vectors_path.exists() else None
     if not rows:
-        return LexicalIndex(stamp, rows)
+        return LexicalIndex(stamp, rows, vectors=vectors)
     import bm25s
 
-    return LexicalIndex(stamp, rows, bm25s.BM25.load(folder, show_progress=False), terms_file=folder / TERMS_NAME)
+    return LexicalIndex(stamp, rows, bm25s.BM25.load(folder, show_progress=False), terms_file=folder / TERMS_NAME,
+                        vectors=vectors)
 
 
 def _speakers_field(value: Any) -> frozenset[str]:
@@ -308,3 +401,11 @@ def _speakers_field(value: Any) -> frozenset[str]:
     if isinstance(value, str):
         return frozenset([value]) if value else frozenset()
     return frozenset(str(name) for name in value)
+
+
+def unit_rows(vectors: Any, count: int) -> np.ndarray:
+    """Vectors as a C-ordered float32 matrix of unit rows (a zero row stays zero)."""
+    matrix = np.array(vectors, dtype=np.float32, order="C").reshape(count, -1)  # a copy: normalised in place
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    np.divide(matrix, norms, out=matrix, where=norms > 0)
+    return matrix

@@ -1,8 +1,11 @@
 """The meeting store: recordings transcribed once, cut into chunks, embedded and kept in Chroma.
 
-A :class:`RecordingStore` is one Chroma collection (embedded in a folder, or on a Chroma server)
-plus, in the local store folder, the transcripts it was made from
-(:mod:`audio_tools.rag.transcripts`) and its lexical index (:mod:`audio_tools.rag.lexical`)::
+A :class:`RecordingStore` is one Chroma collection of chunks (embedded in a folder, or on a
+Chroma server), a second one of their passages (``<collection>-passages``: each chunk's
+sentences with a vector each, :func:`audio_tools.rag.chunks.chunk_passages`, which search uses
+to rank chunks by their best sentence and to cite without reading transcripts), plus, in the
+local store folder, the transcripts it was made from (:mod:`audio_tools.rag.transcripts`) and
+its lexical index (:mod:`audio_tools.rag.lexical`)::
 
     <store folder>/chroma/            the embedded Chroma database (absent with a server)
     <store folder>/store.lock         readers share it, one writer holds it (:mod:`audio_tools.rag.locking`)
@@ -14,15 +17,18 @@ speech-to-text spec, position), so every change is a difference of id sets, made
 
 * ingest hashes each file, and leaves it alone when the source's stored ids are exactly the ids
   its chunks would have (same content, speech-to-text spec, title, time and chunk options: each
-  chunk also records the options that cut it, as ``chunking``); otherwise it transcribes
-  (outside the lock, or reuses the stored transcript of the same content), embeds (outside the
-  lock), then under the write lock deletes the source's stale ids and upserts the missing or
-  changed ones. A run killed anywhere and run again converges to what one clean run makes;
-* every change raises the collection's ``generation`` before and after (with a fresh random
-  token each time): the lexical cache and other processes' clients compare it to know they are
-  stale (an embedded client opened before another process wrote must be reopened; see
-  :mod:`audio_tools.rag.locking` for what was measured), and an embedded store's writers note
-  the ids each change removed and wrote, so that the lexical index catches up cheaply;
+  chunk also records the options that cut it, as ``chunking``), and its stored passage ids
+  exactly those its chunks count; otherwise it transcribes (outside the lock, or reuses the
+  stored transcript of the same content), embeds (outside the lock), then under the write lock
+  deletes the source's stale ids and upserts the missing or changed ones, chunks and passages
+  alike (passage ids derive from chunk ids: :func:`audio_tools.rag.chunks.passage_id`). A run
+  killed anywhere and run again converges to what one clean run makes;
+* every change, to chunks or passages, raises the chunk collection's ``generation`` before and
+  after (with a fresh random token each time): the lexical cache and other processes' clients
+  compare it to know they are stale (an embedded client opened before another process wrote
+  must be reopened; see :mod:`audio_tools.rag.locking` for what was measured), and an embedded
+  store's writers note the chunk ids each change removed and wrote, so that the lexical index
+  catches up cheaply;
 * the collection's metadata names the embedding model and its dimension; a store is never
   searched or extended with other embeddings (``rebuild`` re-indexes it with new ones).
 """
@@ -36,7 +42,7 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -44,7 +50,18 @@ from urllib.parse import urlsplit
 
 from audio_tools.config import Settings
 from audio_tools.errors import AudioToolsError, BackendUnavailableError, InvalidInputError
-from audio_tools.rag.chunks import DEFAULT_CHUNK_OPTIONS, ChunkOptions, chunk_id, chunk_segments, chunk_transcript
+from audio_tools.rag.chunks import (
+    DEFAULT_CHUNK_OPTIONS,
+    ChunkOptions,
+    chunk_id,
+    chunk_passages,
+    chunk_segments,
+    chunk_transcript,
+    count_passages,
+    passage_from,
+    passage_id,
+)
+from audio_tools.rag.citations import Passage
 from audio_tools.rag.discover import discover
 from audio_tools.rag.files import write_atomic
 from audio_tools.rag.filters import SearchFilters
@@ -67,9 +84,10 @@ if TYPE_CHECKING:
     from audio_tools.rag.embeddings import EmbeddingIdentity
     from audio_tools.stt import Speakers
 
-__all__ = ["CHROMA_DIR", "DEFAULT_COLLECTION", "RecordingStore", "StoredChunk"]
+__all__ = ["CHROMA_DIR", "DEFAULT_COLLECTION", "RecordingStore", "StoredChunk", "StoredPassages"]
 
 DEFAULT_COLLECTION = "recordings"
+PASSAGES_SUFFIX = "-passages"
 CHROMA_DIR = "chroma"
 CHROMA_DATABASE = "chroma.sqlite3"  # what a PersistentClient creates in CHROMA_DIR on first open
 WRITE_BATCH = 1000  # chunks per Chroma upsert
@@ -87,11 +105,21 @@ class StoredChunk:
         id: its id.
         text: its text.
         metadata: its flat metadata (see :mod:`audio_tools.rag.chunks`).
+        vector: its embedding, when it was asked for.
     """
 
     id: str
     text: str
     metadata: dict[str, Any]
+    vector: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class StoredPassages:
+    """The passages of one chunk as the store holds them, in order, with their vectors (one row each)."""
+
+    passages: list[Passage]
+    vectors: Any  # numpy array, (len(passages), dimension)
 
 
 class RecordingStore:
@@ -126,6 +154,7 @@ class RecordingStore:
         self.folder = settings.store_path if self.server_url else Path(where).expanduser().resolve()
         self.location = self.server_url or str(self.folder)
         self.collection_name = _checked_name(collection)
+        self.passages_name = _passages_name(self.collection_name)
         self.chunk_options = chunk_options
         self.transcripts = TranscriptStore(settings.store_path / TRANSCRIPTS_DIR)
         self._state_name = collection if self.server_url is None else f"{collection}@{_short_hash(self.server_url)}"
@@ -136,6 +165,7 @@ class RecordingStore:
         self._client: ClientAPI | None = None
         self._vectorstore: Chroma | None = None
         self._seen: str | None = None  # the stamp this process's client reflects
+        self._passages_handle: tuple[ClientAPI, Collection] | None = None  # (client, its passage collection)
         self._guard = threading.RLock()
         self._read_depth = 0  # nested reading() holds of the thread holding _guard
         self._read_collection: Collection | None = None  # the collection looked up once per reading hold
@@ -300,8 +330,9 @@ class RecordingStore:
             if collection is None:
                 return 0
             ids = collection.get(where={"source": source}, include=[])["ids"]
-            if ids:
-                self._change(collection, delete=ids)
+            passages = self._passage_ids_of(source)
+            if ids or passages:
+                self._change(collection, delete=ids, delete_passages=passages)
         self.refresh_lexical()
         return len(ids)
 
@@ -338,7 +369,8 @@ class RecordingStore:
             for old, record in gone.items():
                 new = moves.get(old)
                 if new is None:
-                    self._change(collection, delete=self._ids_of(collection, old))
+                    self._change(collection, delete=self._ids_of(collection, old),
+                                 delete_passages=self._passage_ids_of(old))
                     report.removed.append(old)
                 else:
                     self._move(collection, record, new)
@@ -373,6 +405,7 @@ class RecordingStore:
                     raise InvalidInputError(msg)
                 write_atomic(self._manifest_path(), json.dumps({"sources": manifest}).encode("utf-8"))
         documents: list[Document] = []
+        passages: list[Document] = []
         for record in manifest:
             transcript = self.transcripts.load(record["sha256"], record["stt_spec"])
             if transcript is None:
@@ -381,21 +414,28 @@ class RecordingStore:
             info = RecordingInfo(source=record["source"], source_sha256=record["sha256"],
                                  recorded_at=record["recorded_at"], title=record["title"],
                                  duration_s=transcript.duration_s)
-            documents.extend(self._chunks(transcript, info, record["stt_spec"]))
+            chunks = self._chunks(transcript, info, record["stt_spec"])
+            documents.extend(chunks)
+            passages.extend(chunk_passages(transcript, chunks))
         vectors = self._embed(documents)
+        passage_vectors = self._embed(passages)
         identity = self.identity()
         with self.lock.writing("rebuild"):
             client = self._client_now()
             old = self._collection()
             generation = _generation(old.metadata) if old is not None else 0
             if old is not None:
-                client.delete_collection(self.collection_name)
+                _drop(client, old)
+            with contextlib.suppress(Exception):  # chromadb raises NotFoundError, or ValueError in older versions
+                client.delete_collection(self.passages_name)
+            self._passages_handle = None
             collection = client.create_collection(
                 self.collection_name, metadata=_metadata(identity, generation + 1),
                 configuration={"hnsw": {"space": "cosine"}},
             )
             self._seen = _stamp(collection.metadata)
             self._vectorstore = None
+            self._upsert(self._writable_passages(), passages, passage_vectors)
             self._upsert(collection, documents, vectors)
             self._bump(collection)
             self._manifest_path().unlink(missing_ok=True)
@@ -436,6 +476,11 @@ class RecordingStore:
               ) -> list[tuple[StoredChunk, float]]:
         """The ``n`` chunks nearest to a query vector, with their cosine distance, nearest first.
 
+        A filtered query is answered exactly from the vectors kept in the lexical cache (masked by
+        the same filters as its BM25 side, then brute force): Chroma's filtered query costs time
+        in proportion to the whole collection. Unfiltered queries, and any when the cache has no
+        vectors, go to Chroma.
+
         Raises:
             InvalidInputError: the store's embeddings differ from :attr:`embeddings`.
         """
@@ -445,6 +490,11 @@ class RecordingStore:
             if collection is None:
                 return []
             self._check_identity(collection)
+            if filters.active:
+                nearest = self._lexical(collection).nearest(vector, n, filters)
+                if nearest is not None:
+                    chunks = self.chunks([i for i, _ in nearest])
+                    return [(chunks[i], d) for i, d in nearest if i in chunks]
             found = collection.query(query_embeddings=[list(vector)], n_results=n,  # type: ignore[arg-type]
                                      where=filters.where(), where_document=filters.where_document(),  # type: ignore[arg-type]
                                      include=["documents", "metadatas", "distances"])
@@ -460,42 +510,90 @@ class RecordingStore:
             collection = self._collection()
             if collection is None:
                 return LexicalIndex.build("empty", [], [], [])
-            stamp = _stamp(collection.metadata)
-            index = self.lexical.get(stamp)
-            if index is not None:
-                return index
-            base = self.lexical.latest()
-            changes = self.lexical.changes(base.stamp, stamp) if base is not None else None
-            if base is not None and changes is not None:  # only what the journal says changed
-                removed, written = changes
-                fresh = self.chunks(sorted(written))
-                rows = [LexicalRow.of(c.id, c.text, c.metadata) for c in fresh.values()]
-                index = base.updated(stamp, removed | (written - fresh.keys()), rows)
-            else:
-                chunks = self._all_chunks(collection)
-                index = LexicalIndex.build(stamp, [c.id for c in chunks], [c.text for c in chunks],
-                                           [c.metadata for c in chunks])
-            with contextlib.suppress(AudioToolsError, OSError):  # a full disk: used from memory only
-                self.lexical.put(index)
+            return self._lexical(collection)
+
+    def _lexical(self, collection: Collection) -> LexicalIndex:
+        """The lexical index (BM25 and vectors) of ``collection`` as it is now (the caller holds the lock).
+
+        A saved index of an older stamp catches up from the journal: the written chunks are read
+        with their vectors, and removed ones dropped, BM25 rows and vector rows alike.
+        """
+        stamp = _stamp(collection.metadata)
+        index = self.lexical.get(stamp)
+        if index is not None:
             return index
+        base = self.lexical.latest()
+        changes = self.lexical.changes(base.stamp, stamp) if base is not None else None
+        if base is not None and changes is not None:  # only what the journal says changed
+            removed, written = changes
+            fresh = list(self.chunks(sorted(written), vectors=True).values())
+            rows = [LexicalRow.of(c.id, c.text, c.metadata) for c in fresh]
+            vectors = [c.vector for c in fresh] if all(c.vector is not None for c in fresh) else None
+            index = base.updated(stamp, removed | (written - {c.id for c in fresh}), rows, vectors)
+        else:
+            ids, texts, metadatas, vectors = self._all_rows(collection)
+            index = LexicalIndex.build(stamp, ids, texts, metadatas, vectors)
+        with contextlib.suppress(AudioToolsError, OSError):  # a full disk: used from memory only
+            self.lexical.put(index)
+        return index
 
     def refresh_lexical(self) -> None:
         """Bring the saved lexical index up to date now (writers do, so that the next search need not)."""
         self.lexical_index()
 
-    def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
-        """The chunks with these ids (those that exist)."""
+    def chunks(self, ids: Sequence[str], *, vectors: bool = False) -> dict[str, StoredChunk]:
+        """The chunks with these ids (those that exist), with their vectors if asked."""
         if not ids:
             return {}
         with self.reading():
             collection = self._collection()
             if collection is None:
                 return {}
-            found = collection.get(ids=list(ids), include=["documents", "metadatas"])
+            found = (collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"]) if vectors
+                     else collection.get(ids=list(ids), include=["documents", "metadatas"]))
+        embeddings = found.get("embeddings")
+        rows = embeddings if vectors and embeddings is not None else [None] * len(found["ids"])
         return {
-            i: StoredChunk(id=i, text=t or "", metadata=dict(m or {}))
-            for i, t, m in zip(found["ids"], found["documents"] or [], found["metadatas"] or [], strict=True)
+            i: StoredChunk(id=i, text=t or "", metadata=dict(m or {}),
+                           vector=None if v is None else tuple(float(x) for x in v))
+            for i, t, m, v in zip(found["ids"], found["documents"] or [], found["metadatas"] or [], rows, strict=True)
         }
+
+    def passages(self, chunks: Sequence[StoredChunk]) -> dict[str, StoredPassages]:
+        """The stored passages of these chunks, by chunk id; a chunk whose passages are not all there is left out.
+
+        One read by ids (:func:`audio_tools.rag.chunks.passage_id` of each chunk's id and
+        ``passage_count``), no transcript: this is what a search cites from.
+        """
+        import numpy as np
+
+        wanted = [passage_id(c.id, i) for c in chunks
+                  if isinstance(count := c.metadata.get("passage_count"), int) for i in range(count)]
+        if not wanted:
+            return {}
+        with self.reading():  # the chunks came from a current client (dense, chunks): no stamp check again
+            collection = self._passage_collection()
+            if collection is None:
+                return {}
+            found = collection.get(ids=wanted, include=["documents", "metadatas", "embeddings"])
+        embeddings = found.get("embeddings")
+        if embeddings is None:
+            return {}
+        rows: dict[str, list[tuple[int, Passage, Any]]] = {}
+        for text, metadata, vector in zip(found["documents"] or [], found["metadatas"] or [], embeddings, strict=True):
+            try:
+                passage = passage_from(text or "", metadata or {})
+                key = str((metadata or {})["chunk_id"]), int(str((metadata or {})["passage_index"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+            rows.setdefault(key[0], []).append((key[1], passage, vector))
+        result = {}
+        for chunk in chunks:
+            held = sorted(rows.get(chunk.id, []), key=lambda row: row[0])
+            if held and [row[0] for row in held] == list(range(int(chunk.metadata.get("passage_count", -1)))):
+                result[chunk.id] = StoredPassages([row[1] for row in held],
+                                                  np.asarray([row[2] for row in held], dtype=np.float32))
+        return result
 
     def segments(self, chunk: StoredChunk) -> list[Segment]:
         """The transcript segments of a chunk (from the stored transcript, cached); [] when it is gone."""
@@ -533,6 +631,7 @@ class RecordingStore:
             self._client = None
             self._vectorstore = None
             self._read_collection = None
+            self._passages_handle = None
             self._seen = None
 
     # ----- internals: one file
@@ -548,10 +647,11 @@ class RecordingStore:
                 if collection is not None:
                     self._check_identity(collection)
                 stored = self._source_chunks(collection, info.source) if collection is not None else {}
+                stored_passages = self._source_passages(info.source) if collection is not None else {}
             info = _keep_labels(info, stored, recorded_at=recorded_at, title=title)
             labels = stored_labels(c.metadata for c in stored.values())
-            if not force and _complete(stored, info, spec, _chunking(self.chunk_options)) and labels_fit(labels,
-                                                                                                         speakers):
+            if (not force and _complete(stored, info, spec, _chunking(self.chunk_options))
+                    and set(stored_passages) == _passage_ids(stored.values()) and labels_fit(labels, speakers)):
                 return FileOutcome(path=shown, outcome="unchanged", source=info.source, chunks=len(stored),
                                    speakers=labels)
             transcript = None if force else self.transcripts.load(info.source_sha256, spec)
@@ -572,9 +672,11 @@ class RecordingStore:
                                speakers=transcript.speakers,
                                reason="no speech was heard in it (its transcript is empty), so there is nothing "
                                       "to search")
+        passages = chunk_passages(transcript, documents)
         tell("embedding")
         stale, write = _difference(documents, stored)
         vectors = self._embed(write)
+        passage_vectors = self._embed(_difference(passages, stored_passages)[1])
         tell("writing")
         with self.lock.writing(f"ingest {info.source}"):
             collection = self._collection(create=True)
@@ -582,10 +684,16 @@ class RecordingStore:
             self._check_identity(collection)
             now = self._source_chunks(collection, info.source)
             stale, write = _difference(documents, now)
-            vectors.update(self._embed([d for d in write if d.id not in vectors]))  # another writer's change
-            if stale or write:
-                self._change(collection, delete=stale, upsert=write, vectors=vectors)
-        outcome: Outcome = "unchanged" if not (stale or write) else "replaced" if now else "added"
+            stale_passages, write_passages = _difference(passages, self._source_passages(info.source))
+            # another writer's change
+            vectors.update(self._embed([d for d in write if d.id not in vectors]))
+            passage_vectors.update(self._embed([d for d in write_passages if d.id not in passage_vectors]))
+            if stale or write or stale_passages or write_passages:
+                self._change(collection, delete=stale, upsert=write, vectors=vectors,
+                             delete_passages=stale_passages, upsert_passages=write_passages,
+                             passage_vectors=passage_vectors)
+        changed = stale or write or stale_passages or write_passages
+        outcome: Outcome = "unchanged" if not changed else "replaced" if now else "added"
         return FileOutcome(path=shown, outcome=outcome, source=info.source, chunks=len(documents),
                            added=len(write), removed=len(stale), transcribed=transcribed,
                            speakers=transcript.speakers)
@@ -603,18 +711,35 @@ class RecordingStore:
         old = collection.get(where={"source": record.source}, include=["documents", "metadatas", "embeddings"])
         by_text = {t: v for t, v in zip(old["documents"] or [], old["embeddings"] if old["embeddings"] is not None
                                         else [], strict=False)}
+        passage_collection = self._passage_collection()
+        old_passages: dict[str, Any] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+        if passage_collection is not None:
+            old_passages = dict(passage_collection.get(where={"source": record.source},
+                                                       include=["documents", "metadatas", "embeddings"]))
+        passage_by_text = {t: v for t, v in zip(old_passages["documents"] or [],
+                                                old_passages["embeddings"] if old_passages["embeddings"] is not None
+                                                else [], strict=False)}
         transcript = self.transcripts.load(record.sha256, record.stt_spec)
         if transcript is not None:
             info = replace(new, recorded_at=record.recorded_at, title=record.title, duration_s=transcript.duration_s)
             documents = self._chunks(transcript, info, record.stt_spec)
-        else:  # no transcript: the stored chunks themselves, under the new path
+            passages = chunk_passages(transcript, documents)
+        else:  # no transcript: the stored chunks and passages themselves, under the new path
             documents = [_rekeyed(i, t or "", dict(m or {}), new.source)
                          for i, t, m in zip(old["ids"], old["documents"] or [], old["metadatas"] or [], strict=True)]
+            passages = [_rekeyed_passage(t or "", dict(m or {}), new.source)
+                        for t, m in zip(old_passages["documents"] or [], old_passages["metadatas"] or [], strict=True)]
         vectors = {str(d.id): list(by_text[d.page_content]) for d in documents if d.page_content in by_text}
         vectors.update(self._embed([d for d in documents if d.id not in vectors]))
+        passage_vectors = {str(d.id): list(passage_by_text[d.page_content]) for d in passages
+                           if d.page_content in passage_by_text}
+        passage_vectors.update(self._embed([d for d in passages if d.id not in passage_vectors]))
         wanted = {str(d.id) for d in documents}
         stale = [i for i in old["ids"] if i not in wanted]
-        self._change(collection, delete=stale, upsert=documents, vectors=vectors)
+        wanted_passages = {str(d.id) for d in passages}
+        stale_passages = [i for i in old_passages["ids"] if i not in wanted_passages]
+        self._change(collection, delete=stale, upsert=documents, vectors=vectors, delete_passages=stale_passages,
+                     upsert_passages=passages, passage_vectors=passage_vectors)
 
     def _find_moves(self, workspace: Workspace, gone: dict[str, _SourceRecord], known: set[str]
                     ) -> dict[str, RecordingInfo]:
@@ -728,16 +853,33 @@ class RecordingStore:
             raise InvalidInputError(msg)
 
     def _change(self, collection: Collection, *, delete: Sequence[str] = (), upsert: Sequence[Document] = (),
-                vectors: dict[str, list[float]] | None = None) -> None:
-        """Delete and upsert chunks between two generation bumps (the caller holds the write lock)."""
+                vectors: dict[str, list[float]] | None = None, update: Mapping[str, dict[str, Any]] | None = None,
+                delete_passages: Sequence[str] = (), upsert_passages: Sequence[Document] = (),
+                passage_vectors: dict[str, list[float]] | None = None) -> None:
+        """Change chunks and passages between two generation bumps (the caller holds the write lock).
+
+        Chunks are deleted, upserted (with ``vectors``) or given new metadata (``update``: id ->
+        metadata, a key set to None is deleted). A chunk's passages are written before it and
+        deleted after it, so that a chunk that is there has its passages; whatever a kill leaves
+        over, the next ingest of the source finds by comparing id sets.
+        """
         before, started = self._bump(collection)
         if delete:
             collection.delete(ids=list(delete))
+        if upsert_passages:
+            self._upsert(self._writable_passages(), upsert_passages, passage_vectors or {})
         if upsert:
             self._upsert(collection, upsert, vectors or {})
+        updated = sorted(update or {})
+        if updated:
+            collection.update(ids=updated, metadatas=[(update or {})[i] for i in updated])
+        if delete_passages:
+            passage_collection = self._passage_collection()
+            if passage_collection is not None:
+                passage_collection.delete(ids=list(delete_passages))
         unchanged, after = self._bump(collection)
         if not self.server and unchanged == started:  # under the lock nobody else changed it meanwhile
-            self.lexical.record(before, after, list(delete), [str(d.id) for d in upsert])
+            self.lexical.record(before, after, list(delete), [str(d.id) for d in upsert] + updated)
 
     def _upsert(self, collection: Collection, documents: Sequence[Document], vectors: dict[str, list[float]]) -> None:
         for start in range(0, len(documents), WRITE_BATCH):
@@ -761,10 +903,12 @@ class RecordingStore:
         return before, self._seen
 
     def _embed(self, documents: Sequence[Document]) -> dict[str, list[float]]:
+        """Vectors by document id; a text is embedded once however many documents hold it (overlaps repeat passages)."""
         if not documents:
             return {}
-        vectors = self.embeddings.embed_documents([d.page_content for d in documents])
-        return {str(d.id): list(v) for d, v in zip(documents, vectors, strict=True)}
+        texts = list(dict.fromkeys(d.page_content for d in documents))
+        vectors = dict(zip(texts, self.embeddings.embed_documents(texts), strict=True))
+        return {str(d.id): list(vectors[d.page_content]) for d in documents}
 
     def _source_chunks(self, collection: Collection, source: str) -> dict[str, StoredChunk]:
         found = collection.get(where={"source": source}, include=["documents", "metadatas"])
@@ -776,17 +920,70 @@ class RecordingStore:
     def _ids_of(self, collection: Collection, source: str) -> list[str]:
         return list(collection.get(where={"source": source}, include=[])["ids"])
 
-    def _all_chunks(self, collection: Collection) -> list[StoredChunk]:
-        chunks: list[StoredChunk] = []
+    def _passage_collection(self, *, create: bool = False) -> Collection | None:
+        """The passage collection, from the client :meth:`_collection` checked (call that first)."""
+        from chromadb.errors import NotFoundError
+
+        with self._guard:
+            client = self._client_now()
+            if self._passages_handle is not None and self._passages_handle[0] is client:
+                return self._passages_handle[1]
+            try:
+                collection = client.get_collection(self.passages_name)
+            except NotFoundError:
+                if not create:
+                    return None
+                identity = self.identity()
+                collection = client.get_or_create_collection(
+                    self.passages_name, configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embedding_model": identity.name, "embedding_dimension": identity.dimension,
+                              "chunks": self.collection_name})
+            if not self.server:  # an embedded client is reopened whenever another process changed the store
+                self._passages_handle = (client, collection)
+            return collection
+
+    def _writable_passages(self) -> Collection:
+        collection = self._passage_collection(create=True)
+        assert collection is not None  # noqa: S101 - created
+        return collection
+
+    def _source_passages(self, source: str) -> dict[str, StoredChunk]:
+        collection = self._passage_collection()
+        if collection is None:
+            return {}
+        found = collection.get(where={"source": source}, include=["documents", "metadatas"])
+        return {
+            i: StoredChunk(id=i, text=t or "", metadata=dict(m or {}))
+            for i, t, m in zip(found["ids"], found["documents"] or [], found["metadatas"] or [], strict=True)
+        }
+
+    def _passage_ids_of(self, source: str) -> list[str]:
+        collection = self._passage_collection()
+        return [] if collection is None else list(collection.get(where={"source": source}, include=[])["ids"])
+
+    def _all_rows(self, collection: Collection) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
+        """Every chunk's id, text, metadata and vector (one numpy row each), read a page at a time."""
+        import numpy as np
+
+        ids: list[str] = []
+        texts: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        pages: list[Any] = []
         offset = 0
         while True:
-            found = collection.get(include=["documents", "metadatas"], limit=READ_PAGE, offset=offset)
-            chunks.extend(StoredChunk(id=i, text=t or "", metadata=dict(m or {}))
-                          for i, t, m in zip(found["ids"], found["documents"] or [], found["metadatas"] or [],
-                                             strict=True))
+            found = collection.get(include=["documents", "metadatas", "embeddings"], limit=READ_PAGE, offset=offset)
+            ids.extend(found["ids"])
+            texts.extend(t or "" for t in found["documents"] or [])
+            metadatas.extend(dict(m or {}) for m in found["metadatas"] or [])
+            embeddings = found.get("embeddings")
+            if found["ids"] and embeddings is not None:
+                pages.append(np.asarray(embeddings, dtype=np.float32).reshape(len(found["ids"]), -1))
             if len(found["ids"]) < READ_PAGE:
-                return chunks
+                break
             offset += READ_PAGE
+        rows = sum(len(p) for p in pages)
+        vectors = np.concatenate(pages) if pages and rows == len(ids) else None
+        return ids, texts, metadatas, vectors
 
     def _sources(self) -> dict[str, _SourceRecord]:
         """Every source with its facts, from the chunks' metadata (the caller holds the lock)."""
@@ -828,10 +1025,12 @@ class RecordingStore:
     # ----- speaker names
 
     def rename_speaker(self, source: str, old: str, new: str) -> int:
-        """Call speaker ``old`` of a recording ``new``, in its stored transcript and its chunks' metadata.
+        """Call speaker ``old`` of a recording ``new``, in its stored transcript, its chunks and its passages.
 
-        Nothing is transcribed or embedded. Every source with the same content and transcript is
-        renamed too (they share the transcript). A rename that was killed converges when run again.
+        Nothing is transcribed, and nothing embedded but a sentence that merging two speakers
+        joins (a sentence runs on over a segment boundary only within one speaker's turn). Every
+        source with the same content and transcript is renamed too (they share the transcript). A
+        rename that was killed converges when run again.
 
         Args:
             source: the recording, as :meth:`list_sources` shows it.
@@ -857,31 +1056,66 @@ class RecordingStore:
                 msg = f"{source} is not in the store {self.location}; see audio-agent store list."
                 raise InvalidInputError(msg)
             sha, spec = (str(next(iter(first.values())).metadata.get(k, "")) for k in ("source_sha256", "stt_spec"))
-            found = collection.get(where={"$and": [{"source_sha256": sha}, {"stt_spec": spec}]},
-                                   include=["metadatas"])
+            same: dict[str, Any] = {"$and": [{"source_sha256": sha}, {"stt_spec": spec}]}
+            found = collection.get(where=same, include=["metadatas"])
             transcript = self.transcripts.load(sha, spec)
             renamed, segments = renamed_transcript(transcript, old, new) if transcript is not None else (None, 0)
+            chunks: dict[str, dict[str, Any]] = {}  # every chunk of this content, as it will be
             changed: dict[str, dict[str, Any]] = {}
             for chunk_id_, metadata in zip(found["ids"], found["metadatas"] or [], strict=True):
-                wanted = renamed_metadata(dict(metadata or {}), old, new, renamed)
-                if {k: v for k, v in wanted.items() if v is not None} != dict(metadata or {}):
+                wanted = _recounted(renamed_metadata(dict(metadata or {}), old, new, renamed), renamed)
+                chunks[chunk_id_] = {k: v for k, v in wanted.items() if v is not None}
+                if chunks[chunk_id_] != dict(metadata or {}):
                     changed[chunk_id_] = wanted
-            if not segments and not changed:
+            stale_passages, write_passages, passage_vectors = self._renamed_passages(same, chunks, renamed, old, new)
+            if not segments and not changed and not stale_passages and not write_passages:
                 names = stored_labels(c.metadata for c in first.values())
                 msg = (f"No speaker {old!r} in {source}; its speakers are "
                        f"{', '.join(names) if names else 'not labelled (ingest it with --speakers auto)'}.")
                 raise InvalidInputError(msg)
             if renamed is not None and segments:
                 self.transcripts.save(sha, spec, renamed)
-            if changed:
-                ids = sorted(changed)
-                before, started = self._bump(collection)
-                collection.update(ids=ids, metadatas=[changed[i] for i in ids])
-                unchanged, after = self._bump(collection)
-                if not self.server and unchanged == started:
-                    self.lexical.record(before, after, [], ids)
+            if changed or stale_passages or write_passages:
+                self._change(collection, update=changed, delete_passages=stale_passages,
+                             upsert_passages=write_passages, passage_vectors=passage_vectors)
         self.refresh_lexical()
         return len(changed)
+
+    def _renamed_passages(self, where: dict[str, Any], chunks: Mapping[str, dict[str, Any]],
+                          transcript: Transcript | None, old: str, new: str
+                          ) -> tuple[list[str], list[Document], dict[str, list[float]]]:
+        """What a rename changes in the passages of ``chunks`` (as renamed): stale ids, passages to write, vectors.
+
+        With the renamed transcript they are cut again, as an ingest would cut them; without it
+        (or when it does not fit the chunks), the stored ones get the new name in place. Vectors
+        are the stored ones of the same text.
+        """
+        from langchain_core.documents import Document
+
+        collection = self._passage_collection()
+        held: dict[str, Any] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+        if collection is not None:
+            held = dict(collection.get(where=where, include=["documents", "metadatas", "embeddings"]))
+        stored = {i: (t or "", dict(m or {}), v) for i, t, m, v in zip(
+            held["ids"], held["documents"] or [], held["metadatas"] or [],
+            held["embeddings"] if held["embeddings"] is not None else [], strict=True)}
+        documents = None
+        if transcript is not None:
+            with contextlib.suppress(InvalidInputError):
+                documents = chunk_passages(transcript, [Document(page_content="", metadata=m, id=i)
+                                                        for i, m in chunks.items()])
+        if documents is None:
+            documents = [Document(page_content=t, metadata={**m, "speaker": new} if m.get("speaker") == old else m,
+                                  id=i) for i, (t, m, _) in stored.items()]
+        wanted = {str(d.id) for d in documents}
+        # a rename changes a passage's speaker, or its text when a merge joins two; times read back from
+        # Chroma may differ from the ones cut again in the last bit
+        write = [d for d in documents if (s := stored.get(str(d.id))) is None or s[0] != d.page_content
+                 or s[1].get("speaker") != d.metadata.get("speaker")]
+        by_text = {t: v for t, _, v in stored.values()}
+        vectors = {str(d.id): list(by_text[d.page_content]) for d in write if d.page_content in by_text}
+        vectors.update(self._embed([d for d in write if str(d.id) not in vectors]))
+        return [i for i in stored if i not in wanted], write, vectors
 
 
 @dataclass
@@ -935,6 +1169,40 @@ def _complete(stored: dict[str, StoredChunk], info: RecordingInfo, spec: str, ch
     return set(stored) == {chunk_id(info.source, info.source_sha256, spec, i) for i in range(count)}
 
 
+def _passage_ids(chunks: Iterable[StoredChunk]) -> set[str]:
+    """The passage ids the chunks count (``passage_count``); an impossible id for a chunk without a count."""
+    ids: set[str] = set()
+    for chunk in chunks:
+        count = chunk.metadata.get("passage_count")
+        if not isinstance(count, int):
+            return {"(a chunk without passage_count)"}
+        ids.update(passage_id(chunk.id, i) for i in range(count))
+    return ids
+
+
+def _drop(client: ClientAPI, collection: Collection) -> None:
+    """Delete a collection, its rows first.
+
+    Chroma (1.5) leaves list-valued metadata (the chunks' ``speakers``) behind when it deletes a
+    collection, and rows written later under the same internal ids read it back as their own
+    (chroma-core/chroma#7594: rebuilt passages showed their chunk's ``speakers``); deleting rows
+    removes it.
+    """
+    while ids := collection.get(include=[], limit=READ_PAGE)["ids"]:
+        collection.delete(ids=ids)
+    client.delete_collection(collection.name)
+
+
+def _recounted(metadata: dict[str, Any], transcript: Transcript | None) -> dict[str, Any]:
+    """A renamed chunk's metadata with its ``passage_count`` counted again (a merged speaker's turn may join two)."""
+    if transcript is None or "passage_count" not in metadata:
+        return metadata
+    try:
+        return {**metadata, "passage_count": count_passages(transcript, metadata)}
+    except InvalidInputError:
+        return metadata
+
+
 def _keep_labels(info: RecordingInfo, stored: dict[str, StoredChunk], *, recorded_at: float | None,
                  title: str | None) -> RecordingInfo:
     """``info`` with the stored title and time of the same content, unless new ones were given.
@@ -967,6 +1235,21 @@ def _rekeyed(old_id: str, text: str, metadata: dict[str, Any], source: str) -> D
     new_id = chunk_id(source, str(metadata.get("source_sha256", "")), str(metadata.get("stt_spec", "")),
                       int(metadata.get("chunk_index", 0)))
     return Document(page_content=text, metadata={**metadata, "source": source}, id=new_id or old_id)
+
+
+def _rekeyed_passage(text: str, metadata: dict[str, Any], source: str) -> Document:
+    from langchain_core.documents import Document
+
+    chunk = chunk_id(source, str(metadata.get("source_sha256", "")), str(metadata.get("stt_spec", "")),
+                     int(metadata.get("chunk_index", 0)))
+    return Document(page_content=text, metadata={**metadata, "source": source, "chunk_id": chunk},
+                    id=passage_id(chunk, int(metadata.get("passage_index", 0))))
+
+
+def _passages_name(collection: str) -> str:
+    """The passage collection's name: ``<collection>-passages`` (shortened with a hash past Chroma's 63 characters)."""
+    name = f"{collection}{PASSAGES_SUFFIX}"
+    return name if len(name) <= 62 else f"{collection[:44]}-{_short_hash(collection)}{PASSAGES_SUFFIX}"
 
 
 def _chunking(options: ChunkOptions) -> str:

@@ -11,8 +11,9 @@ matter most in questions (plurals, ``-ed``, ``-ing``, a final ``e``): ``increase
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-__all__ = ["STOPWORDS", "terms", "words"]
+__all__ = ["STOPWORDS", "terms", "terms_of_words", "words"]
 
 _STOPWORD_TEXT = """
 a about above after again against all am an and any are as at be because been before being below between both
@@ -55,7 +56,12 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """The search terms of ``text``, in order: :func:`words` without stopwords, each lightly stemmed."""
-    return [_stem(w) for w in words(text) if w not in STOPWORDS]
+    return terms_of_words(words(text))
+
+
+def terms_of_words(said: Iterable[str]) -> list[str]:
+    """:func:`terms` of a text from its :func:`words` (kept, say, from when the text was stored)."""
+    return [_stem(w) for w in said if w not in STOPWORDS]
 
 
 def _plain_number(token: str) -> str:

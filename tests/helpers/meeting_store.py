@@ -87,29 +87,39 @@ def seed_transcripts(settings: Settings, files: dict[str, Path], spec: str = STT
 
 
 def store_snapshot(store: RecordingStore, queries: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Everything a clean run determines: chunks (ids, texts, metadata, vectors), and the lexical side.
+    """Everything a clean run determines: chunks and passages (ids, texts, metadata, vectors), and the lexical side.
 
-    ``lexical`` holds the saved BM25 index's stamp check and ids, and each query's BM25 hits.
+    ``lexical`` holds the saved BM25 index's stamp check and ids, each query's BM25 hits, and its
+    vectors (unit rows) by id.
     """
     with store.reading():
         collection = store._collection()
         if collection is None:
-            return {"chunks": {}, "count": 0, "lexical": None}
+            return {"chunks": {}, "count": 0, "passages": {}, "lexical": None}
         found = collection.get(include=["documents", "metadatas", "embeddings"])
         count = collection.count()
+        passage_collection = store._passage_collection()
+        held = (passage_collection.get(include=["documents", "metadatas", "embeddings"])
+                if passage_collection is not None else {"ids": [], "documents": [], "metadatas": [], "embeddings": []})
         stamp = store.stamp()
         index = store.lexical.get(stamp) if stamp is not None else None
     chunks = {
         i: {"text": t, "metadata": m, "vector": [round(float(x), 6) for x in v]}
         for i, t, m, v in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True)
     }
+    passages = {
+        i: {"text": t, "metadata": m, "vector": [round(float(x), 6) for x in v]}
+        for i, t, m, v in zip(held["ids"], held["documents"], held["metadatas"], held["embeddings"], strict=True)
+    }
     lexical = None
     if index is not None:
         lexical = {
             "ids": sorted(index.ids),
             "hits": {q: sorted((i, round(s, 4)) for i, s in index.search(q, 10)) for q in queries},
+            "vectors": None if index.vectors is None else {
+                i: [round(float(x), 5) for x in row] for i, row in zip(index.ids, index.vectors, strict=True)},
         }
-    return {"chunks": chunks, "count": count, "lexical": lexical}
+    return {"chunks": chunks, "count": count, "passages": passages, "lexical": lexical}
 
 
 def read_snapshot(settings: Settings, location: str | Path, queries: tuple[str, ...] = ()) -> dict[str, Any]:

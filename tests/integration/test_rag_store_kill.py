@@ -4,8 +4,8 @@ Three real recordings; the driver process (:mod:`helpers.store_driver`) transcri
 the bundled Whisper (tiny.en) in half of the rounds and reuses stored transcripts in the others,
 so kills land in transcription, embedding, writing, and the lexical refresh. After each re-run
 the store must equal a clean run's: the same chunk ids, texts, metadata and vectors, the same
-count, and a saved BM25 index that matches the collection and answers as the clean one does;
-ingesting once more must add nothing.
+count, the same passages (ids, texts, metadata, vectors), and a saved BM25 index that matches
+the collection and answers as the clean one does; ingesting once more must add nothing.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def test_killed_ingests_end_as_a_clean_run(tmp_path: Path) -> None:
     reference = read_snapshot(settings, tmp_path / "clean", QUERIES)
     assert reference["count"] == clean["reports"][0]["chunks_added"] > 3
     assert reference["lexical"] is not None
+    assert len(reference["passages"]) > reference["count"]  # each chunk's sentences, kept beside it
     seeded, seeded_s = _ingest(workspace, shared, tmp_path / "seeded")
     assert not any(f["transcribed"] for f in seeded["reports"][0]["files"])
     assert read_snapshot(settings, tmp_path / "seeded", QUERIES) == reference

@@ -9,9 +9,13 @@ from audio_tools.rag.chunks import (
     DEFAULT_CHUNK_OPTIONS,
     ChunkOptions,
     chunk_id,
+    chunk_passages,
     chunk_segments,
     chunk_transcript,
+    passage_from,
+    passage_id,
 )
+from audio_tools.rag.citations import passages
 from audio_tools.rag.recording import RecordingInfo
 from audio_tools.transcript import Segment, Transcript, Word
 
@@ -90,6 +94,7 @@ def test_metadata_is_flat_and_complete() -> None:
     assert documents[0].metadata == {
         "source": "calls/sync.flac", "source_sha256": "ab" * 32, "start": 0.5, "end": 4.0, "speaker": "A",
         "speakers": ["A"], "chunk_index": 0, "chunk_count": 2, "first_segment": 0, "last_segment": 1,
+        "passage_count": 2,
         "stt_backend": "faster-whisper", "stt_model": "tiny.en", "stt_spec": "faster-whisper", "language": "en",
         "recorded_at": 1_700_000_000.0, "title": "sync",
     }
@@ -168,3 +173,27 @@ def test_a_chunk_does_not_end_on_a_question() -> None:
     assert _spans(chunk_transcript(_transcript(segments), INFO, "auto", apart)) == [(0, 1), (2, 3)]
     alone = ChunkOptions(max_chars=1000, max_seconds=4.5)  # one segment fits: the question stays
     assert _spans(chunk_transcript(_transcript(segments), INFO, "auto", alone)) == [(i, i) for i in range(4)]
+
+
+def test_passages_of_chunks_have_ids_from_their_chunk_and_flat_metadata() -> None:
+    segments = [_segment(0.0, 2.0, "Hello there. How are you?", "A"), _segment(2.5, 4.0, "Fine thanks.", "B"),
+                _segment(5.0, 6.0, "Good.", "A")]
+    transcript = _transcript(segments)
+    chunks = chunk_transcript(transcript, INFO, "faster-whisper", ChunkOptions(40, 30, overlap_segments=1))
+    found = chunk_passages(transcript, chunks)
+    assert [c.metadata["passage_count"] for c in chunks] == [3, 2]
+    assert len(found) == 5
+    first = found[0]
+    assert first.id == passage_id(str(chunks[0].id), 0)
+    assert first.page_content == "Hello there."
+    assert first.metadata == {
+        "source": "calls/sync.flac", "source_sha256": "ab" * 32, "stt_spec": "faster-whisper",
+        "chunk_id": chunks[0].id, "chunk_index": 0, "passage_index": 0, "start": 0.0, "end": pytest.approx(0.8),
+        "first_segment": 0, "last_segment": 0, "question": False, "words": "hello there", "speaker": "A",
+    }
+    assert found[1].metadata["question"] is True
+    assert len({d.id for d in found}) == 5  # a passage repeated by the overlap has an id per chunk
+    # stored and read back, a passage is the one citations cut from the chunk's segments
+    again = [passage_from(d.page_content, d.metadata) for d in found[3:]]
+    assert again == passages(chunk_segments(transcript, chunks[1].metadata))
+    assert passage_id(str(chunks[0].id), 1) != passage_id(str(chunks[1].id), 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers.meeting_store import STT, fake_embeddings, meeting_files, seed_transcripts, truth_transcript
 
@@ -152,3 +153,63 @@ def test_a_rename_killed_between_transcript_and_chunks_converges(store: Recordin
     assert _speaker_chunks(store, "A")
     assert store.rename_speaker(Path(settings.workspace, SOURCE).as_posix(), "A", "Tom") > 0
     assert not _speaker_chunks(store, "A") and _speaker_chunks(store, "Tom")
+
+
+def _passages(store: RecordingStore) -> dict[str, tuple[str, str | None, float, list[float]]]:
+    """Each stored passage of SOURCE: text, speaker, start (rounded) and vector."""
+    with store.reading():
+        collection = store._passage_collection()
+        assert collection is not None
+        found = collection.get(where={"source": SOURCE}, include=["documents", "metadatas", "embeddings"])
+    return {i: (t, m.get("speaker"), round(float(m["start"]), 3), [float(x) for x in v])
+            for i, t, m, v in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"],
+                                  strict=True)}
+
+
+def _chunk_speakers(store: RecordingStore) -> dict[str, tuple[object, object, object]]:
+    with store.reading():
+        collection = store._collection()
+        assert collection is not None
+        found = collection.get(where={"source": SOURCE}, include=["metadatas"])
+    return {i: (m.get("speaker"), m.get("speakers"), m.get("passage_count"))
+            for i, m in zip(found["ids"], found["metadatas"], strict=True)}
+
+
+def test_renames_and_merges_reach_the_passages_as_a_clean_ingest_cuts_them(
+        settings: Settings, calls: list[object], tmp_path: Path) -> None:
+    seed_transcripts(settings, meeting_files(settings.workspace / "meetings"))
+    store = RecordingStore(settings, embeddings=fake_embeddings())  # default chunks: several speakers each
+    store.ingest(SOURCE, stt=STT)
+    generation = store.info().generation
+    store.rename_speaker(SOURCE, "A", "Tom")
+    store.rename_speaker(SOURCE, "C", "B")  # a merge: B's and C's turns are one speaker's now
+    assert store.info().generation == generation + 4
+    renamed = _passages(store)
+    assert {s for _, s, _, _ in renamed.values()} == {"Tom", "B"}
+    # a clean ingest of the renamed transcript (shared: same settings) into another store
+    clean = RecordingStore(settings, location=tmp_path / "clean", embeddings=fake_embeddings())
+    assert not clean.ingest(SOURCE, stt=STT).files[0].transcribed
+    cut = _passages(clean)
+    assert {i: p[:3] for i, p in renamed.items()} == {i: p[:3] for i, p in cut.items()}
+    assert all(np.allclose(p[3], cut[i][3], atol=1e-6) for i, p in renamed.items())  # kept, not embedded again
+    assert _chunk_speakers(store) == _chunk_speakers(clean)
+    hits = search(store, "When can the new website go live?", 5, speaker="Tom")
+    assert hits and all(h.speaker == "Tom" for h in hits)
+    assert calls == []
+    clean.close()
+    store.close()
+
+
+def test_a_speaker_search_cites_what_that_speaker_says(settings: Settings, calls: list[object]) -> None:
+    seed_transcripts(settings, meeting_files(settings.workspace / "meetings"))
+    store = RecordingStore(settings, embeddings=fake_embeddings())  # default chunks: several speakers each
+    store.ingest("meetings", stt=STT)
+    said = {speaker: {(start, text) for text, s, start, _ in _passages(store).values() if s == speaker}
+            for speaker in ("A", "B", "C")}
+    for speaker in ("A", "B", "C"):
+        hits = search(store, "the buttons and the release date", 5, source=SOURCE, speaker=speaker)
+        assert hits
+        for hit in hits:  # the citation is one or more of that speaker's sentences, not another's
+            assert (round(hit.cite_start, 3), hit.cite_text.split(". ")[0].split("? ")[0]) in {
+                (start, text.split(". ")[0].split("? ")[0]) for start, text in said[speaker]}
+    store.close()

@@ -19,7 +19,7 @@ from helpers.meeting_store import STT, fake_embeddings, meeting_files, seed_tran
 import audio_tools.stt
 from audio_tools.config import Settings
 from audio_tools.errors import BackendUnavailableError, InvalidInputError
-from audio_tools.rag.chunks import DEFAULT_CHUNK_OPTIONS, ChunkOptions, chunk_id
+from audio_tools.rag.chunks import DEFAULT_CHUNK_OPTIONS, ChunkOptions, chunk_id, passage_id
 from audio_tools.rag.reports import IngestEvent
 from audio_tools.rag.search import search
 from audio_tools.rag.store import RecordingStore
@@ -56,6 +56,29 @@ def _ids(store: RecordingStore, source: str | None = None) -> set[str]:
         if collection is None:
             return set()
         return set(collection.get(where={"source": source} if source else None, include=[])["ids"])
+
+
+def _passages(store: RecordingStore, source: str | None = None) -> dict[str, dict]:
+    """The stored passages (of one source): id -> text, metadata and vector."""
+    with store.reading():
+        collection = store._passage_collection()
+        if collection is None:
+            return {}
+        found = collection.get(where={"source": source} if source else None,
+                               include=["documents", "metadatas", "embeddings"])
+    return {i: {"text": t, "metadata": m, "vector": [round(float(x), 6) for x in v]}
+            for i, t, m, v in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"],
+                                  strict=True)}
+
+
+def _expected_passages(store: RecordingStore, source: str | None = None) -> set[str]:
+    """The passage ids the stored chunks count."""
+    with store.reading():
+        collection = store._collection()
+        assert collection is not None
+        found = collection.get(where={"source": source} if source else None, include=["metadatas"])
+    return {passage_id(i, n) for i, m in zip(found["ids"], found["metadatas"], strict=True)
+            for n in range(int(m["passage_count"]))}
 
 
 def _generation(store: RecordingStore) -> int:
@@ -321,3 +344,78 @@ def test_the_collection_is_a_langchain_vector_store(store: RecordingStore, files
         found = store.vectorstore.similarity_search("When can the new website go live?", k=2,
                                                     filter={"source": "meetings/design_review.flac"})
     assert len(found) == 2 and all(d.metadata["source"] == "meetings/design_review.flac" for d in found)
+
+
+def test_passages_follow_their_chunks(store: RecordingStore, files: dict[str, Path], settings: Settings) -> None:
+    store.ingest("meetings", stt=STT)
+    stored = _passages(store)
+    assert set(stored) == _expected_passages(store) and len(stored) > _ids(store).__len__()
+    sample = next(iter(stored.values()))
+    assert all(isinstance(v, str | int | float | bool) for v in sample["metadata"].values())
+    assert store.ingest("meetings", stt=STT).chunks_added == 0 and _passages(store) == stored
+
+    assert store.remove("meetings/support_weekly.flac") > 0
+    assert not _passages(store, "meetings/support_weekly.flac")
+    assert set(_passages(store)) == _expected_passages(store)
+
+    target = files["design_review"]
+    shutil.copy(files["support_weekly"], target)  # new content at the same path
+    seed_transcripts(settings, {"support_weekly": target})
+    before = set(_passages(store, "meetings/design_review.flac"))
+    assert store.ingest(target, stt=STT).files[0].outcome == "replaced"
+    after = set(_passages(store, "meetings/design_review.flac"))
+    assert after == _expected_passages(store, "meetings/design_review.flac") and not before & after
+
+
+def test_missing_and_left_over_passages_are_put_right_by_the_next_ingest(
+        store: RecordingStore, files: dict[str, Path]) -> None:
+    store.ingest("meetings", stt=STT)
+    clean = _passages(store)
+    chunks = _ids(store)
+    with store.reading():  # as a run killed between writing chunks and passages could leave them
+        collection = store._passage_collection()
+        assert collection is not None
+        collection.delete(ids=sorted(clean)[:4])
+        collection.upsert(ids=["0" * 32], documents=["left over"], embeddings=[[0.5] * 64],
+                          metadatas=[{**next(iter(clean.values()))["metadata"], "passage_index": 999}])
+    report = store.ingest("meetings", stt=STT)
+    assert report.chunks_added == report.chunks_removed == 0  # the chunks were right
+    assert _ids(store) == chunks and _passages(store) == clean
+    assert [f.outcome for f in store.ingest("meetings", stt=STT).files] == ["unchanged"] * 3
+
+
+def test_moved_and_rebuilt_stores_keep_their_passages(store: RecordingStore, files: dict[str, Path],
+                                                      settings: Settings) -> None:
+    store.ingest("meetings", stt=STT)
+    old = _passages(store, "meetings/design_review.flac")
+    moved = settings.workspace / "archive" / "review.flac"
+    moved.parent.mkdir()
+    files["design_review"].rename(moved)
+    assert store.sync().moved == [("meetings/design_review.flac", "archive/review.flac")]
+    assert not _passages(store, "meetings/design_review.flac")
+    now = _passages(store, "archive/review.flac")
+    assert set(now) == _expected_passages(store, "archive/review.flac") and not set(now) & set(old)
+    kept, before = (sorted((p["text"], p["vector"]) for p in found.values()) for found in (now, old))
+    assert [t for t, _ in kept] == [t for t, _ in before]
+    assert np.allclose([v for _, v in kept], [v for _, v in before], atol=1e-5)  # not embedded again
+    everything = _passages(store)
+    assert store.rebuild() == len(_ids(store))
+    rebuilt = _passages(store)
+    assert set(rebuilt) == set(everything)
+    assert all(rebuilt[i]["text"] == p["text"] and rebuilt[i]["metadata"] == p["metadata"]
+               for i, p in everything.items())
+
+
+def test_search_cites_from_the_stored_passages_without_the_transcripts(
+        settings: Settings, files: dict[str, Path], no_transcription: None) -> None:
+    first = RecordingStore(settings, embeddings=fake_embeddings())
+    first.ingest("meetings", stt=STT)
+    with_transcripts = search(first, "When can the new version go live?", k=3)
+    first.close()
+    shutil.rmtree(settings.store_path / "transcripts")
+    second = RecordingStore(settings, embeddings=fake_embeddings())
+    without = search(second, "When can the new version go live?", k=3)
+    second.close()
+    assert [(h.id, h.cite_start, h.cite_end, h.cite_text) for h in without] == [
+        (h.id, h.cite_start, h.cite_end, h.cite_text) for h in with_transcripts]
+    assert all(h.start <= h.cite_start <= h.cite_end <= h.end for h in without)
