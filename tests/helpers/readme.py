@@ -3,21 +3,24 @@
 Three kinds: each non-comment line of a ```bash block (its trailing ``# comment`` cut off),
 each inline code span that starts like a command (:data:`COMMAND_PREFIXES`; a span broken over
 two lines is one command), and each ```python block whole. A command shown twice is listed
-once, where it first appears.
+once, where it first appears. The generated benchmark table (between :data:`GENERATED` markers)
+names commands as the labels of measured figures, not as commands to type: it is skipped.
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["COMMAND_PREFIXES", "Command", "readme_commands", "strip_comment"]
+__all__ = ["COMMAND_PREFIXES", "GENERATED", "Command", "readme_commands", "strip_comment"]
 
 COMMAND_PREFIXES = ("audio-agent ", "make ", "chroma run", "pip install", "hf download")
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+FENCE = re.compile(r"^[ \t]*```(\w*)\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)  # indented inside a list too
 CODE_SPAN = re.compile(r"`([^`]+)`")
+GENERATED = re.compile(r"<!-- bench:begin -->.*?<!-- bench:end -->", re.DOTALL)
 
 Kind = Literal["bash", "inline", "python"]
 
@@ -37,12 +40,12 @@ class Command:
 
 def readme_commands(path: Path) -> list[Command]:
     """Every command ``path`` shows, in order, each once."""
-    text = path.read_text(encoding="utf-8")
+    text = GENERATED.sub(lambda table: " " * len(table.group(0)), path.read_text(encoding="utf-8"))
     found: list[tuple[int, Command]] = []
     for block in FENCE.finditer(text):
         language, body = block.group(1), block.group(2)
         if language == "python":
-            found.append((block.start(), Command("python", body)))
+            found.append((block.start(), Command("python", textwrap.dedent(body))))
         elif language == "bash":
             found += [(block.start(), Command("bash", line)) for line in map(strip_comment, body.splitlines())
                       if line]

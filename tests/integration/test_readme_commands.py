@@ -253,6 +253,14 @@ NOT_RUN = {
         "writes /srv and takes port 8000 of the host; the same command on a free port and a temporary folder, "
         "then ingest and search with --store URL",
         "tests/integration/test_rag_store_server.py::test_ingest_and_search_through_a_chroma_server"),
+    "make bench": NotRun("the whole benchmark suite takes ~15 minutes; a quick run of it writes its JSON here",
+                         "tests/unit/test_bench_suite.py::test_a_quick_startup_run_writes_its_figures_with_units_and_"
+                         "commands"),
+    "make fuzz": NotRun("hours with its many cases; the same fuzz test runs in `make test` with fewer",
+                        "tests/fuzz/test_fuzz_audio_inputs.py::test_mutated_audio_gets_a_result_or_a_typed_error"),
+    "audio-agent ingest meetings/ --store http://127.0.0.1:8000": NotRun(
+        "needs the Chroma server of the line before; ingest with --store URL runs against a real `chroma run`",
+        "tests/integration/test_rag_store_server.py::test_ingest_and_search_through_a_chroma_server"),
     "hf download openai/whisper-small": NotRun(
         "needs the internet; a local copy of Whisper weights is loaded offline",
         "tests/unit/test_stt_whisper.py::test_auto_picks_whisper_when_its_weights_are_local"),
