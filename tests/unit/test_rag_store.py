@@ -7,6 +7,7 @@ deterministic stand-in, for speed.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -15,10 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.meeting_store import STT, fake_embeddings, meeting_files, seed_transcripts, sha256_of, truth_transcript
+from helpers.scripted_chat import ScriptedChatModel
+from langchain_core.messages import AIMessage
 
 import audio_tools.stt
 from audio_tools.config import Settings
 from audio_tools.errors import BackendUnavailableError, InvalidInputError
+from audio_tools.rag.answers import ask
 from audio_tools.rag.chunks import DEFAULT_CHUNK_OPTIONS, ChunkOptions, chunk_id, passage_id
 from audio_tools.rag.reports import IngestEvent
 from audio_tools.rag.search import search
@@ -309,6 +313,22 @@ def test_search_filters_and_citations(store: RecordingStore, files: dict[str, Pa
     later = store.list_sources()[0].recorded_at + 1
     assert not search(store, "buttons", k=5, recorded_after=later)
     assert search(store, "buttons", k=5, recorded_before=later)
+
+
+def test_hits_and_answers_never_cite_one_moment_twice(store: RecordingStore, files: dict[str, Path]) -> None:
+    # Chunks repeat a segment of the one before, so two chunks often cite the same sentence.
+    store.ingest([files["design_review"], files["support_weekly"]], stt=STT)
+    for query in ("when is the launch", "What caused the increase in tickets?", "password reset"):
+        hits = search(store, query, k=3)
+        assert len(hits) == 3, query  # filled from the next candidates
+        assert hits[0] == search(store, query, k=1)[0]  # the better of two is kept
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        for a, b in itertools.combinations(hits, 2):
+            assert a.source != b.source or min(a.cite_end, b.cite_end) <= max(a.cite_start, b.cite_start), query
+    llm = ScriptedChatModel(messages=iter([AIMessage("Early April [1], or later [2] [3].")]))
+    answer = ask(store, "when is the launch", k=3, llm=llm)
+    labels = [c.label for c in answer.citations]
+    assert len(labels) == 3 and len(set(labels)) == 3
 
 
 def test_speaker_filter_keeps_only_that_speakers_chunks(settings: Settings, files: dict[str, Path],
