@@ -175,11 +175,17 @@ def test_remove_drops_one_source(store: RecordingStore, files: dict[str, Path]) 
     store.ingest("meetings", stt=STT)
     count = len(_ids(store, "meetings/support_weekly.flac"))
     assert store.remove("meetings/support_weekly.flac") == count
-    assert store.remove("./meetings/support_weekly.flac") == 0
+    with pytest.raises(InvalidInputError, match=r"meetings/support_weekly.flac is not in the store .*store list"):
+        store.remove("./meetings/support_weekly.flac")
     assert {s.source for s in store.list_sources()} == {"meetings/design_review.flac", "meetings/review_opening.flac"}
     # Its transcript stays: adding it back transcribes nothing.
     (outcome,) = store.ingest(files["support_weekly"], stt=STT).files
     assert outcome.outcome == "added" and not outcome.transcribed
+
+
+def test_removing_from_an_empty_store_names_the_recording(store: RecordingStore) -> None:
+    with pytest.raises(InvalidInputError, match=r"nope\.flac is not in the store"):
+        store.remove("nope.flac")
 
 
 def test_sync_drops_deleted_files_and_rekeys_moved_ones(store: RecordingStore, files: dict[str, Path],
