@@ -88,18 +88,22 @@ def check_workspace(root: str | os.PathLike[str] | None, *, force_root: bool = F
     """The workspace an MCP server may serve: named explicitly, an existing folder, not a root.
 
     Args:
-        root: the folder given by ``--workspace`` or ``AUDIO_TOOLS_WORKSPACE``; None when neither was.
+        root: the folder given by ``--workspace`` or ``AUDIO_TOOLS_WORKSPACE``, as given (``Path("")`` is
+            ``.``, so an empty name must reach here as a string); None when neither was.
         force_root: allow ``/``, ``/home``, ``/root`` or the user's home directory itself.
 
     Returns:
         The resolved folder.
 
     Raises:
-        InvalidInputError: no folder was named, or it is not a directory.
+        InvalidInputError: no folder was named, an empty name, or it is not a directory.
         PathNotAllowedError: it is a filesystem root or a home directory root, and ``force_root`` is off.
     """
-    if root is None or not str(root).strip():
+    if root is None:
         msg = f"No workspace given. {_ROOT_ADVICE}."
+        raise InvalidInputError(msg)
+    if not str(root).strip():
+        msg = f"The workspace given is empty ({str(root)!r}), which would serve the current directory. {_ROOT_ADVICE}."
         raise InvalidInputError(msg)
     path = Path(root).expanduser().resolve()
     if not path.is_dir():

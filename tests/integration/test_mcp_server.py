@@ -203,6 +203,18 @@ def test_no_workspace_is_refused_with_the_advice() -> None:
     assert "No workspace given" in done.stderr and "AUDIO_TOOLS_WORKSPACE" in done.stderr
 
 
+@pytest.mark.parametrize("where", ["mcp", "global", "module"])
+def test_an_empty_workspace_is_refused_not_taken_as_the_current_directory(where: str, tmp_path: Path) -> None:
+    cli = ["-c", "from audio_tools.agents.cli import main; main()"]
+    args = {"mcp": [*cli, "mcp", "--workspace", ""], "global": [*cli, "--workspace", "", "mcp"],
+            "module": [*SERVER, "--workspace", ""]}[where]
+    done = subprocess.run([sys.executable, *args], env=server_env(), cwd=tmp_path, capture_output=True, text=True,
+                          timeout=STARTUP_S, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2, done
+    assert "The workspace given is empty ('')" in done.stderr and "--workspace DIR" in done.stderr
+    assert done.stdout == ""
+
+
 def test_the_workspace_may_come_from_the_environment(meetings: IngestedMeetings) -> None:
     # Standard input at its end: the client is gone at once, and the server ends cleanly.
     done = subprocess.run([sys.executable, *SERVER], env=server_env(AUDIO_TOOLS_WORKSPACE=str(meetings.root)),
