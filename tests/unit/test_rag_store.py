@@ -120,6 +120,14 @@ def test_each_change_bumps_the_generation_twice(store: RecordingStore, files: di
     assert store.info().generation == 4
 
 
+def test_a_pattern_matching_a_file_and_a_link_to_it_ingests_it_once(store: RecordingStore,
+                                                                   files: dict[str, Path]) -> None:
+    (files["design_review"].parent / "review_link.flac").symlink_to(files["design_review"])
+    report = store.ingest("meetings/*.flac", stt=STT)
+    assert sorted(f.source or "" for f in report.files) == [
+        "meetings/design_review.flac", "meetings/review_opening.flac", "meetings/support_weekly.flac"]
+
+
 def test_identical_files_at_two_paths_do_not_collide(store: RecordingStore, files: dict[str, Path],
                                                      settings: Settings) -> None:
     copy = Path(shutil.copy(files["support_weekly"], settings.workspace / "copy_of_weekly.flac"))
