@@ -1046,7 +1046,7 @@ class RecordingStore:
                 existing speaker's name merges the two.
 
         Returns:
-            How many chunks changed.
+            How many chunks changed (0, and nothing written, when ``new`` is ``old``'s name already).
 
         Raises:
             InvalidInputError: a bad name, a recording not in the store, or no speaker ``old`` in it.
@@ -1061,6 +1061,8 @@ class RecordingStore:
             first = self._source_chunks(collection, source) if collection is not None else {}
             if collection is None or not first:
                 raise self._not_stored(source)
+            if old == new and old in stored_labels(c.metadata for c in first.values()):
+                return 0
             sha, spec = (str(next(iter(first.values())).metadata.get(k, "")) for k in ("source_sha256", "stt_spec"))
             same: dict[str, Any] = {"$and": [{"source_sha256": sha}, {"stt_spec": spec}]}
             found = collection.get(where=same, include=["metadatas"])
