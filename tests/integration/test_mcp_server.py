@@ -184,6 +184,33 @@ async def test_resources_outside_the_workspace_are_refused(meetings: IngestedMee
     assert unknown.isError and "text_to_speech" in text_of(unknown)
 
 
+async def test_resource_errors_name_workspace_paths_only(tmp_path: Path) -> None:
+    from mcp.shared.exceptions import McpError
+
+    root = tmp_path / "workspace"
+    root.mkdir()
+    (tmp_path / "secret.wav").write_bytes(b"RIFF")
+    (root / "link.wav").symlink_to(tmp_path / "secret.wav")
+    (root / "empty.wav").touch()
+    (root / "loop.wav").symlink_to(root / "loop.wav")
+    outside = "That file is outside the workspace (links are followed); only files in the workspace can be read."
+    expected = {
+        (root / "link.wav").as_uri(): outside,
+        (tmp_path / "secret.wav").as_uri(): outside,
+        f"{root.as_uri()}/../secret.wav": outside,
+        (root / "missing.wav").as_uri(): "No such file: missing.wav.",
+        (root / "empty.wav").as_uri(): "empty.wav is empty (0 bytes).",
+        (root / "loop.wav").as_uri(): "'loop.wav' goes through more than",
+        f"file://elsewhere{root}/empty.wav": "Only files in the workspace can be read, named by a local file URI",
+    }
+    async with connect(root) as session:
+        for uri, text in expected.items():
+            with pytest.raises(McpError) as caught:
+                await session.read_resource(AnyUrl(uri))
+            assert str(caught.value).startswith(text), uri
+            assert str(tmp_path) not in str(caught.value), uri
+
+
 @pytest.mark.parametrize("workspace", ["/", "home"])
 def test_a_root_workspace_is_refused(workspace: str) -> None:
     root = str(Path.home()) if workspace == "home" else workspace
