@@ -11,7 +11,8 @@ artifacts). The result carries:
 - the artifact as ``structuredContent`` (the path, duration, backend, hits...);
 - a ``resource_link`` to the file, when the artifact names a file inside the workspace; the
   server also answers ``resources/read`` for files in the workspace, so that a client that
-  cannot open ``file://`` paths (one over HTTP) can still fetch the audio.
+  cannot open ``file://`` paths (one over HTTP) can still fetch the audio; its errors name
+  files by their paths in the workspace, and nothing outside it.
 
 A failing tool answers ``isError`` with the same text the LangChain tool gives its agent: the
 same validation messages, the same confinement to the workspace, the same refusals.
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from audio_tools.config import Settings
-from audio_tools.errors import InvalidInputError, PathNotAllowedError
+from audio_tools.errors import AudioToolsError, InvalidInputError, PathNotAllowedError
 from audio_tools.tools.echo import model_text
 
 if TYPE_CHECKING:
@@ -88,18 +89,22 @@ def check_workspace(root: str | os.PathLike[str] | None, *, force_root: bool = F
     """The workspace an MCP server may serve: named explicitly, an existing folder, not a root.
 
     Args:
-        root: the folder given by ``--workspace`` or ``AUDIO_TOOLS_WORKSPACE``; None when neither was.
+        root: the folder given by ``--workspace`` or ``AUDIO_TOOLS_WORKSPACE``, as given (``Path("")`` is
+            ``.``, so an empty name must reach here as a string); None when neither was.
         force_root: allow ``/``, ``/home``, ``/root`` or the user's home directory itself.
 
     Returns:
         The resolved folder.
 
     Raises:
-        InvalidInputError: no folder was named, or it is not a directory.
+        InvalidInputError: no folder was named, an empty name, or it is not a directory.
         PathNotAllowedError: it is a filesystem root or a home directory root, and ``force_root`` is off.
     """
-    if root is None or not str(root).strip():
+    if root is None:
         msg = f"No workspace given. {_ROOT_ADVICE}."
+        raise InvalidInputError(msg)
+    if not str(root).strip():
+        msg = f"The workspace given is empty ({str(root)!r}), which would serve the current directory. {_ROOT_ADVICE}."
         raise InvalidInputError(msg)
     path = Path(root).expanduser().resolve()
     if not path.is_dir():
@@ -262,13 +267,13 @@ def _path_of_uri(uri: str, root: Path) -> str:
     """
     parts = urlsplit(uri)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-        msg = f"Only file:// URIs of files in the workspace can be read; got {uri[:200]!r}."
+        msg = "Only files in the workspace can be read, named by a local file URI (no host name)."
         raise PathNotAllowedError(msg)
-    path = Path(unquote(parts.path))
-    if not path.resolve().is_relative_to(root):
-        msg = f"{path} is outside the workspace; only files in the workspace can be read."
+    path = Path(os.path.realpath(unquote(parts.path)))  # Path.resolve raises, naming the path, on a link loop
+    if not path.is_relative_to(root):
+        msg = "That file is outside the workspace (links are followed); only files in the workspace can be read."
         raise PathNotAllowedError(msg)
-    return path.resolve().relative_to(root).as_posix()
+    return path.relative_to(root).as_posix()
 
 
 def build_server(tools: list[BaseTool], root: Path, settings: Settings | None = None) -> Server:
@@ -282,6 +287,7 @@ def build_server(tools: list[BaseTool], root: Path, settings: Settings | None = 
     from mcp import types
     from mcp.server.lowlevel import Server
     from mcp.server.lowlevel.helper_types import ReadResourceContents
+    from mcp.shared.exceptions import McpError
     from pydantic import AnyUrl
 
     from audio_tools import __version__
@@ -311,8 +317,12 @@ def build_server(tools: list[BaseTool], root: Path, settings: Settings | None = 
 
     @server.read_resource()
     async def _read_resource(uri: AnyUrl) -> list[ReadResourceContents]:
-        relative = _path_of_uri(str(uri), root)
-        data = await asyncio.to_thread(_read_file, workspace, relative)
+        try:
+            relative = _path_of_uri(str(uri), root)
+            data = await asyncio.to_thread(_read_file, workspace, relative)
+        except AudioToolsError as e:
+            # The SDK sends the error's text to the client, which learns no path outside the workspace.
+            raise McpError(types.ErrorData(code=types.INVALID_PARAMS, message=model_text(str(e), root))) from None
         return [ReadResourceContents(content=data, mime_type=_mime_type(Path(relative)))]
 
     return server

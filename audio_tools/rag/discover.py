@@ -30,7 +30,8 @@ class Discovered:
     """The files found, and the arguments that named none.
 
     Attributes:
-        files: each file once, in the order given (folders and patterns in name order).
+        files: each file once (a link and the file it leads to are one file, named as first found), in
+            the order given (folders and patterns in name order).
         misses: (argument, why it names no file), for folders and patterns without audio.
     """
 
@@ -69,7 +70,10 @@ def discover(paths: PathArgument | Sequence[PathArgument], root: Path) -> Discov
         else:
             found = [path]
         files.extend(found)
-    return Discovered(files=list(dict.fromkeys(files)), misses=misses)
+    unique: dict[str, Path] = {}
+    for file in files:
+        unique.setdefault(os.path.realpath(file), file)  # realpath, unlike Path.resolve, survives a link loop
+    return Discovered(files=list(unique.values()), misses=misses)
 
 
 def _walk(folder: Path) -> list[Path]:

@@ -20,9 +20,11 @@ passage's cosine to the query) and scored::
 With a speaker filter, only the passages that speaker says (each keeps its speaker) are cited
 and count as the chunk's sentences. A chunk whose passages are not stored (a store written
 before they were) is cited from its transcript's segments (that speaker's, with the filter) by
-words alone. Per query: one embedding, one Chroma query, one BM25 lookup, one Chroma ``get`` of
-the chunks only BM25 found (with their vectors), one of the candidates' passages; no transcript
-is read.
+words alone. Chunks overlap (each repeats a segment of the one before), so two of them often
+cite one moment: a chunk whose citation overlaps a better hit's in the same recording is passed
+over, and the next re-ranked candidate takes its place. Per query: one embedding, one Chroma
+query, one BM25 lookup, one Chroma ``get`` of the chunks only BM25 found (with their vectors),
+one of the candidates' passages; no transcript is read.
 
 Measured (``benchmarks/meeting_search_eval.py``: 8 meetings and 63 questions with Whisper
 tiny.en, MiniLM, embedded Chroma; the weights were chosen on the ``tune`` half only, see
@@ -113,7 +115,7 @@ def search(
     recorded_before: float | None = None,
     phrase: str | None = None,
 ) -> list[Hit]:
-    """The ``k`` chunks that best answer ``query``, best first, each with its citation.
+    """The ``k`` chunks that best answer ``query``, best first, each with its citation (no moment cited twice).
 
     Args:
         store: the meeting store.
@@ -159,12 +161,17 @@ def search(
         citation, best = _cited(store, query, chunk, passages.get(chunk.id), query_vector, speaker)
         ranked.append((closeness + PASSAGE_WEIGHT * best + CITATION_WEIGHT * citation.score, chunk, citation))
     ranked.sort(key=lambda item: -item[0])
-    hits = []
-    for score, chunk, citation in ranked[:k]:
+    hits: list[Hit] = []
+    for score, chunk, citation in ranked:
+        if len(hits) == k:
+            break
         metadata = chunk.metadata
+        source_name = str(metadata.get("source", ""))
+        if any(_same_moment(hit, source_name, citation) for hit in hits):
+            continue
         speaker_name = speaker if speaker is not None else metadata.get("speaker")
         hits.append(Hit(
-            id=chunk.id, source=str(metadata.get("source", "")), start=float(metadata.get("start", 0.0)),
+            id=chunk.id, source=source_name, start=float(metadata.get("start", 0.0)),
             end=float(metadata.get("end", 0.0)), cite_start=citation.start, cite_end=citation.end, text=chunk.text,
             score=float(score), speaker=str(speaker_name) if speaker_name is not None else None,
             cite_text=citation.text, dense_distance=distances.get(chunk.id), lexical_score=bm25.get(chunk.id),
@@ -180,6 +187,15 @@ def fuse(dense: list[str], lexical: list[str]) -> list[tuple[str, float]]:
         for rank, chunk_id in enumerate(ranking, start=1):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank)
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def _same_moment(hit: Hit, source: str, citation: Citation) -> bool:
+    """Whether ``citation`` (in ``source``) overlaps the moment ``hit`` cites: overlapping chunks often cite one."""
+    if hit.source != source:
+        return False
+    if (hit.cite_start, hit.cite_end) == (citation.start, citation.end):
+        return True
+    return max(hit.cite_start, citation.start) < min(hit.cite_end, citation.end)
 
 
 def _cited(store: RecordingStore, query: str, chunk: StoredChunk, stored: StoredPassages | None,

@@ -321,18 +321,20 @@ class RecordingStore:
             source: its path in the workspace, as :meth:`list_sources` shows it.
 
         Returns:
-            How many chunks were deleted (0: it was not in the store).
+            How many chunks were deleted (0: only passages a killed remove left behind).
+
+        Raises:
+            InvalidInputError: the recording is not in the store.
         """
         source = self._source_name(source)
         self._refuse_if_rebuilding()
         with self.lock.writing(f"remove {source}"):
             collection = self._collection(changing=True)
-            if collection is None:
-                return 0
-            ids = collection.get(where={"source": source}, include=[])["ids"]
-            passages = self._passage_ids_of(source)
-            if ids or passages:
-                self._change(collection, delete=ids, delete_passages=passages)
+            ids = collection.get(where={"source": source}, include=[])["ids"] if collection is not None else []
+            passages = self._passage_ids_of(source) if collection is not None else []
+            if collection is None or not (ids or passages):
+                raise self._not_stored(source)
+            self._change(collection, delete=ids, delete_passages=passages)
         self.refresh_lexical()
         return len(ids)
 
@@ -1005,6 +1007,11 @@ class RecordingStore:
                 return records
             offset += READ_PAGE
 
+    def _not_stored(self, source: str) -> InvalidInputError:
+        """The error for a recording the store does not hold, saying how to list those it does."""
+        msg = f"{source} is not in the store {self.location}; `audio-agent store list` shows the recordings it holds."
+        return InvalidInputError(msg)
+
     def _source_name(self, source: str) -> str:
         """A source as the store names it: relative to the workspace, with ``/``."""
         path = Path(source).expanduser()
@@ -1039,7 +1046,7 @@ class RecordingStore:
                 existing speaker's name merges the two.
 
         Returns:
-            How many chunks changed.
+            How many chunks changed (0, and nothing written, when ``new`` is ``old``'s name already).
 
         Raises:
             InvalidInputError: a bad name, a recording not in the store, or no speaker ``old`` in it.
@@ -1053,8 +1060,9 @@ class RecordingStore:
             collection = self._collection(changing=True)
             first = self._source_chunks(collection, source) if collection is not None else {}
             if collection is None or not first:
-                msg = f"{source} is not in the store {self.location}; see audio-agent store list."
-                raise InvalidInputError(msg)
+                raise self._not_stored(source)
+            if old == new and old in stored_labels(c.metadata for c in first.values()):
+                return 0
             sha, spec = (str(next(iter(first.values())).metadata.get(k, "")) for k in ("source_sha256", "stt_spec"))
             same: dict[str, Any] = {"$and": [{"source_sha256": sha}, {"stt_spec": spec}]}
             found = collection.get(where=same, include=["metadatas"])

@@ -184,6 +184,33 @@ async def test_resources_outside_the_workspace_are_refused(meetings: IngestedMee
     assert unknown.isError and "text_to_speech" in text_of(unknown)
 
 
+async def test_resource_errors_name_workspace_paths_only(tmp_path: Path) -> None:
+    from mcp.shared.exceptions import McpError
+
+    root = tmp_path / "workspace"
+    root.mkdir()
+    (tmp_path / "secret.wav").write_bytes(b"RIFF")
+    (root / "link.wav").symlink_to(tmp_path / "secret.wav")
+    (root / "empty.wav").touch()
+    (root / "loop.wav").symlink_to(root / "loop.wav")
+    outside = "That file is outside the workspace (links are followed); only files in the workspace can be read."
+    expected = {
+        (root / "link.wav").as_uri(): outside,
+        (tmp_path / "secret.wav").as_uri(): outside,
+        f"{root.as_uri()}/../secret.wav": outside,
+        (root / "missing.wav").as_uri(): "No such file: missing.wav.",
+        (root / "empty.wav").as_uri(): "empty.wav is empty (0 bytes).",
+        (root / "loop.wav").as_uri(): "'loop.wav' goes through more than",
+        f"file://elsewhere{root}/empty.wav": "Only files in the workspace can be read, named by a local file URI",
+    }
+    async with connect(root) as session:
+        for uri, text in expected.items():
+            with pytest.raises(McpError) as caught:
+                await session.read_resource(AnyUrl(uri))
+            assert str(caught.value).startswith(text), uri
+            assert str(tmp_path) not in str(caught.value), uri
+
+
 @pytest.mark.parametrize("workspace", ["/", "home"])
 def test_a_root_workspace_is_refused(workspace: str) -> None:
     root = str(Path.home()) if workspace == "home" else workspace
@@ -201,6 +228,18 @@ def test_no_workspace_is_refused_with_the_advice() -> None:
                           timeout=STARTUP_S, stdin=subprocess.DEVNULL)
     assert done.returncode == 2, done
     assert "No workspace given" in done.stderr and "AUDIO_TOOLS_WORKSPACE" in done.stderr
+
+
+@pytest.mark.parametrize("where", ["mcp", "global", "module"])
+def test_an_empty_workspace_is_refused_not_taken_as_the_current_directory(where: str, tmp_path: Path) -> None:
+    cli = ["-c", "from audio_tools.agents.cli import main; main()"]
+    args = {"mcp": [*cli, "mcp", "--workspace", ""], "global": [*cli, "--workspace", "", "mcp"],
+            "module": [*SERVER, "--workspace", ""]}[where]
+    done = subprocess.run([sys.executable, *args], env=server_env(), cwd=tmp_path, capture_output=True, text=True,
+                          timeout=STARTUP_S, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2, done
+    assert "The workspace given is empty ('')" in done.stderr and "--workspace DIR" in done.stderr
+    assert done.stdout == ""
 
 
 def test_the_workspace_may_come_from_the_environment(meetings: IngestedMeetings) -> None:

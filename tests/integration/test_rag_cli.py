@@ -108,6 +108,16 @@ def test_store_remove_then_search_finds_nothing_there(tmp_path: Path) -> None:
     assert all(h["source"] == "design_review.flac" for h in hits)
 
 
+@pytest.mark.parametrize("as_json", [[], ["--json"]])
+def test_removing_a_recording_not_in_the_store_exits_1_with_one_line(tmp_path: Path, as_json: list[str]) -> None:
+    audio_agent = Path(sys.executable).parent / "audio-agent"
+    done = subprocess.run([audio_agent, "store", "remove", "nope.flac", *as_json], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("error: nope.flac is not in the store") and "audio-agent store list" in line
+
+
 def test_bad_times_and_unknown_sources_are_clear_errors(meetings: IngestedMeetings) -> None:
     from audio_tools.agents.cli.recordings import parse_time
     from audio_tools.errors import InvalidInputError

@@ -40,3 +40,10 @@ def test_a_pattern_through_a_linked_folder_finds_nothing_outside(root: Path) -> 
     (root / "link").symlink_to(root.parent, target_is_directory=True)
     found = discover(["link/*.flac"], root)
     assert found.files == []
+
+
+def test_a_file_and_a_link_to_it_are_one_file(root: Path) -> None:
+    (root / "calls" / "a_copy.flac").symlink_to(root / "calls" / "a.flac")
+    (root / "loop.wav").symlink_to(root / "loop.wav")
+    found = discover(["calls/*.flac", "calls", "loop.wav"], root)
+    assert [p.relative_to(root).as_posix() for p in found.files] == ["calls/a.flac", "calls/b.MP3", "loop.wav"]

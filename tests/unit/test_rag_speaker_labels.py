@@ -8,14 +8,17 @@ no chunk a single speaker, and the ``speaker`` filter has nothing to find.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers.meeting_store import STT, fake_embeddings, meeting_files, seed_transcripts, truth_transcript
+from typer.testing import CliRunner
 
 import audio_tools.stt
+from audio_tools.agents.cli.main import app
 from audio_tools.config import Settings
 from audio_tools.errors import InvalidInputError
 from audio_tools.rag.chunks import ChunkOptions
@@ -140,6 +143,25 @@ def test_rename_merges_two_speakers_and_refuses_bad_input(store: RecordingStore)
         store.rename_speaker(SOURCE, "A", "")
     with pytest.raises(InvalidInputError, match="not in the store"):
         store.rename_speaker("meetings/nothing.flac", "A", "Tom")
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_renaming_a_speaker_to_its_own_name_says_nothing_changed(store: RecordingStore, settings: Settings,
+                                                                  as_json: bool) -> None:
+    store.ingest(SOURCE, stt=STT)
+    generation = store.info().generation
+    transcripts = {p: p.stat().st_mtime_ns for p in (settings.store_path / "transcripts").rglob("*.json")}
+    args = ["--workspace", str(settings.workspace), "store", "rename-speaker", SOURCE, "A", " A "]
+    result = CliRunner().invoke(app, [*args, *(["--json"] if as_json else [])])
+    assert result.exit_code == 0, result.output
+    if as_json:
+        assert json.loads(result.stdout) == {"source": SOURCE, "old": "A", "new": "A", "chunks": 0}
+    else:
+        assert result.stdout == f"A is already called A in {SOURCE}; nothing changed.\n"
+    assert store.info().generation == generation
+    assert {p: p.stat().st_mtime_ns for p in transcripts} == transcripts  # nothing written
+    with pytest.raises(InvalidInputError, match="No speaker 'Z'"):
+        store.rename_speaker(SOURCE, "Z", "Z")
 
 
 def test_a_rename_killed_between_transcript_and_chunks_converges(store: RecordingStore, settings: Settings) -> None:

@@ -7,6 +7,7 @@ deterministic stand-in, for speed.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -15,10 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.meeting_store import STT, fake_embeddings, meeting_files, seed_transcripts, sha256_of, truth_transcript
+from helpers.scripted_chat import ScriptedChatModel
+from langchain_core.messages import AIMessage
 
 import audio_tools.stt
 from audio_tools.config import Settings
 from audio_tools.errors import BackendUnavailableError, InvalidInputError
+from audio_tools.rag.answers import ask
 from audio_tools.rag.chunks import DEFAULT_CHUNK_OPTIONS, ChunkOptions, chunk_id, passage_id
 from audio_tools.rag.reports import IngestEvent
 from audio_tools.rag.search import search
@@ -116,6 +120,14 @@ def test_each_change_bumps_the_generation_twice(store: RecordingStore, files: di
     assert store.info().generation == 4
 
 
+def test_a_pattern_matching_a_file_and_a_link_to_it_ingests_it_once(store: RecordingStore,
+                                                                   files: dict[str, Path]) -> None:
+    (files["design_review"].parent / "review_link.flac").symlink_to(files["design_review"])
+    report = store.ingest("meetings/*.flac", stt=STT)
+    assert sorted(f.source or "" for f in report.files) == [
+        "meetings/design_review.flac", "meetings/review_opening.flac", "meetings/support_weekly.flac"]
+
+
 def test_identical_files_at_two_paths_do_not_collide(store: RecordingStore, files: dict[str, Path],
                                                      settings: Settings) -> None:
     copy = Path(shutil.copy(files["support_weekly"], settings.workspace / "copy_of_weekly.flac"))
@@ -171,11 +183,17 @@ def test_remove_drops_one_source(store: RecordingStore, files: dict[str, Path]) 
     store.ingest("meetings", stt=STT)
     count = len(_ids(store, "meetings/support_weekly.flac"))
     assert store.remove("meetings/support_weekly.flac") == count
-    assert store.remove("./meetings/support_weekly.flac") == 0
+    with pytest.raises(InvalidInputError, match=r"meetings/support_weekly.flac is not in the store .*store list"):
+        store.remove("./meetings/support_weekly.flac")
     assert {s.source for s in store.list_sources()} == {"meetings/design_review.flac", "meetings/review_opening.flac"}
     # Its transcript stays: adding it back transcribes nothing.
     (outcome,) = store.ingest(files["support_weekly"], stt=STT).files
     assert outcome.outcome == "added" and not outcome.transcribed
+
+
+def test_removing_from_an_empty_store_names_the_recording(store: RecordingStore) -> None:
+    with pytest.raises(InvalidInputError, match=r"nope\.flac is not in the store"):
+        store.remove("nope.flac")
 
 
 def test_sync_drops_deleted_files_and_rekeys_moved_ones(store: RecordingStore, files: dict[str, Path],
@@ -309,6 +327,22 @@ def test_search_filters_and_citations(store: RecordingStore, files: dict[str, Pa
     later = store.list_sources()[0].recorded_at + 1
     assert not search(store, "buttons", k=5, recorded_after=later)
     assert search(store, "buttons", k=5, recorded_before=later)
+
+
+def test_hits_and_answers_never_cite_one_moment_twice(store: RecordingStore, files: dict[str, Path]) -> None:
+    # Chunks repeat a segment of the one before, so two chunks often cite the same sentence.
+    store.ingest([files["design_review"], files["support_weekly"]], stt=STT)
+    for query in ("when is the launch", "What caused the increase in tickets?", "password reset"):
+        hits = search(store, query, k=3)
+        assert len(hits) == 3, query  # filled from the next candidates
+        assert hits[0] == search(store, query, k=1)[0]  # the better of two is kept
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        for a, b in itertools.combinations(hits, 2):
+            assert a.source != b.source or min(a.cite_end, b.cite_end) <= max(a.cite_start, b.cite_start), query
+    llm = ScriptedChatModel(messages=iter([AIMessage("Early April [1], or later [2] [3].")]))
+    answer = ask(store, "when is the launch", k=3, llm=llm)
+    labels = [c.label for c in answer.citations]
+    assert len(labels) == 3 and len(set(labels)) == 3
 
 
 def test_speaker_filter_keeps_only_that_speakers_chunks(settings: Settings, files: dict[str, Path],

@@ -40,10 +40,11 @@ def _version(value: bool) -> None:
 def _main(
     ctx: typer.Context,
     workspace: Annotated[
-        Path | None,
+        str | None,  # as given, for `mcp` to refuse an empty name (Path("") would be ".")
         typer.Option(
             "--workspace",
             envvar="AUDIO_TOOLS_WORKSPACE",
+            metavar="PATH",
             help="Root directory for tool files and outputs (default: the current directory).",
         ),
     ] = None,
@@ -53,7 +54,7 @@ def _main(
 ) -> None:
     from audio_tools.config import Settings
 
-    ctx.obj = Settings.from_env(workspace=workspace)
+    ctx.obj = Settings.from_env(workspace=Path(workspace) if workspace is not None else None)
 
 
 app.command("probe")(audio_files.probe_command)

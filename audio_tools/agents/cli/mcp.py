@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,10 +17,10 @@ EXIT_NOT_STARTED = 2  # no workspace, one refused, or a bad --http: the server d
 def mcp_command(
     ctx: typer.Context,
     workspace: Annotated[
-        Path | None,
-        typer.Option("--workspace", help="The folder the tools read and write (required here, since MCP clients "
-                                         "start servers in '/'; AUDIO_TOOLS_WORKSPACE or the global --workspace "
-                                         "also name it)."),
+        str | None,  # not a Path: Path("") is ".", and an empty name must be refused, not serve the current directory
+        typer.Option("--workspace", metavar="PATH",
+                     help="The folder the tools read and write (required here, since MCP clients start servers in "
+                          "'/'; AUDIO_TOOLS_WORKSPACE or the global --workspace also name it)."),
     ] = None,
     store: StoreOption = None,
     http: Annotated[

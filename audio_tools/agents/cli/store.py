@@ -75,6 +75,10 @@ def rename_speaker_command(
     as_json: JsonOption = False,
 ) -> None:
     """Name a speaker in a recording's stored transcript and chunks; nothing is transcribed or embedded again."""
+    from audio_tools.rag.speaker_labels import check_speaker_name
+
     changed = open_store(settings_of(ctx), store).rename_speaker(source, old, new)
-    emit({"source": source, "old": old, "new": new, "chunks": changed}, as_json=as_json,
-         text=f"Renamed {old} to {new} in {source}: {changed} chunks changed.")
+    old, new = check_speaker_name(old), check_speaker_name(new)
+    text = (f"{old} is already called {new} in {source}; nothing changed." if old == new
+            else f"Renamed {old} to {new} in {source}: {changed} chunks changed.")
+    emit({"source": source, "old": old, "new": new, "chunks": changed}, as_json=as_json, text=text)
