@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 RENDERED = BENCH / ".cache" / "meetings"
 SCRIPT_TIMEOUT_S = 1200.0  # one child benchmark; a hung one fails its section instead of the whole run
-FILL_100K_TIMEOUT_S = 3600.0  # search at 100k chunks when its store is not cached yet: the fill takes ~25 min
+FILL_100K_TIMEOUT_S = 3600.0  # search at 100k chunks when its store is not cached: the fill takes > 10 min
 ERROR_TAIL_CHARS = 2000
 # larger Whisper checkpoints than the bundled tiny.en that the STT backends run when their weights
 # are local: transformers ones (``whisper:ID``, what ``auto`` looks for) and CTranslate2 sizes
@@ -225,7 +225,7 @@ def search(quick: bool) -> Outcome:
 
 
 def search_100k(quick: bool) -> Outcome:
-    """Warm hybrid search at 100k chunks (its store's first fill takes ~25 min on two cores; kept in the cache)."""
+    """Warm hybrid search at 100k chunks (its store's first fill takes well over 10 min on two cores; then cached)."""
     return _search(2000 if quick else 100_000, quick, repeats=1, warmup=21, timeout=FILL_100K_TIMEOUT_S)
 
 

@@ -5,7 +5,8 @@ Usage::
     .venv/bin/python benchmarks/run_all.py [--sections startup cold ...|all] [--quick] [--out DIR]
 
 Runs the sections of :mod:`bench_sections` in order (by default all but ``search_100k``, whose
-store's first fill takes minutes; ``--sections all`` includes it), each in child processes,
+store's first fill, chunks and passages, takes well over 10 min on two cores and is then kept in
+``benchmarks/.cache``; ``--sections all`` includes it), each in child processes,
 with the machine (:func:`machine.machine`: cores, load averages, free RAM) read before and
 after each section and the whole run. Prints a table of the figures, then writes one JSON
 object (date, git commit, machine, each section's status, wall time, commands, raw output and

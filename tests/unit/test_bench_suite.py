@@ -59,8 +59,8 @@ def test_a_failing_section_is_recorded_and_the_run_exits_non_zero(tmp_path: Path
 
 
 @pytest.mark.slow
-def test_the_search_benchmark_fills_chunks_and_passages_and_cites_from_passages(tmp_path: Path,
-                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_search_fill_writes_passages_and_searches_cite_from_them(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import meeting_search
 
