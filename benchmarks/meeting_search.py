@@ -11,35 +11,43 @@ before and after it:
 ``add``
     Chunks per second of what ``ingest`` does after transcription, for ``--add-chunks`` chunks
     of realistic meeting text (made as below, ~300 characters each as the default chunker cuts
-    them): the real MiniLM ``embed_documents`` (model loaded beforehand), then under the store's
-    write lock the Chroma upsert with the store's own generation bumps, and the BM25 rebuild
-    (``refresh_lexical``). A fresh store per run; median and best of ``--runs``.
+    them): the real MiniLM ``embed_documents`` (model loaded beforehand), then the store's write
+    path (one ``RecordingStore._change`` under the write lock, as the fill below), and the BM25
+    rebuild (``refresh_lexical``). Chunks only: ``ingest`` also embeds and writes each chunk's
+    passages (see the fill's ``write_passages``). A fresh store per run; median and best of ``--runs``.
 
 ``search``
-    Warm latency of :func:`audio_tools.rag.search.search` (query embedding, Chroma query, BM25,
-    fusion, the chunks only BM25 found, citations from the stored transcripts) with the real
-    MiniLM query model, loaded and warmed before timing (and ``--warmup`` untimed searches per
-    variant, by default each question once), on stores of ``--sizes`` chunks. The
+    Warm latency of :func:`audio_tools.rag.search.search` (query embedding, the dense side, BM25,
+    fusion, the chunks only BM25 found, the candidates' stored passages, re-ranking and citing)
+    with the real MiniLM query model, loaded and warmed before timing (and ``--warmup`` untimed
+    searches per variant, by default each question once), on stores of ``--sizes`` chunks. The
     stores are filled with *synthetic* recordings: transcripts (segments with word times and
     speakers) whose sentences are those of the eval and dev meetings, shuffled, with some
     words swapped and numbers changed (so the vocabulary and the lengths are those of meeting
-    talk), ~200 chunks per recording; they are cut by the store's own chunker (``_chunks``, the
-    exact ids and metadata ``ingest`` writes), saved as the store's transcripts, and written
-    with **random unit vectors** (dim 384) through the store's internals (``_collection``,
-    ``_bump``, ``_upsert`` under ``lock.writing``, as ``_change`` does, in slices so that 100k
-    vectors never exist as Python lists at once); the BM25 side is the store's own
-    ``refresh_lexical``. No embedding model runs for the fill. A filled store is kept in
-    ``benchmarks/.cache/meeting_search/`` and reused (``--refill`` makes it again).
+    talk), ~200 chunks per recording; each is cut by the store's own chunker (``_chunks``, the
+    exact ids and metadata ``ingest`` writes) and passage cutter
+    (:func:`audio_tools.rag.chunks.chunk_passages`), its transcript saved as the store's, and its
+    chunks and passages written with **random unit vectors** (dim 384) as ``ingest`` writes a
+    recording after embedding it: one ``RecordingStore._change`` under the write lock
+    (generation bumps, passages before their chunks, the lexical journal); then the store's own
+    ``refresh_lexical`` (BM25 and the vectors kept for filtered dense queries). No embedding model
+    runs for the fill. Its time is given per step: ``make_chunks`` (recordings, transcripts
+    saved, chunks and passages cut), ``vectors`` (drawn), ``write_chunks`` and ``write_passages``
+    (the store's Chroma upserts of each collection), ``write_other`` (locks, generation bumps,
+    journal), ``lexical_build``. A filled store is kept in ``benchmarks/.cache/meeting_search/``
+    and reused (``--refill`` makes it again; :data:`FILL_FORMAT` in its folder's name).
     The queries are the 63 questions of the eval (``benchmarks/meetings/questions.jsonl``,
     ``examples/meetings/questions.jsonl``), ``--repeats`` times, k=5, in four variants: no
     filter, ``source`` (a random recording per query), ``speaker`` (one of ten people; the
     share of chunks it keeps is printed), and both. Figures: p50/p95 (targets ≤ 50 / ≤ 150 ms)
     and the same for each step (the store's methods wrapped with timers during the timed
-    searches: ``embed_query``, ``dense`` (Chroma), ``lexical`` (BM25), ``chunks`` (Chroma get of
-    the chunks only BM25 found), ``segments`` (the hits' stored transcripts: read and parsed
-    the first time a recording is cited, then from a cache of 64), ``rest`` (citing, fusion,
-    locks)), and p50/p95 without ``segments`` (what a search costs when every cited recording's
-    transcript is in memory; with random vectors the dense hits come from many recordings).
+    searches, each step's own time: ``embed_query``, ``dense`` (Chroma's query unfiltered; with a
+    filter, the brute force over the lexical cache's vectors, ``LexicalIndex.nearest``),
+    ``lexical`` (BM25), ``chunks`` (Chroma ``get`` of the chunks by id: the filtered dense side's
+    and those only BM25 found), ``passages`` (Chroma ``get`` of the candidates' passages with their
+    vectors), ``segments`` (citing from a transcript: only for a chunk without stored passages;
+    how many searches did is printed, none in a filled store), ``rest`` (fusion, re-ranking,
+    citing, locks)).
 
 ``cold``
     A fresh ``audio-agent search QUERY`` and ``audio-agent ask QUESTION --llm none`` on a store
@@ -64,7 +72,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +86,9 @@ CACHE = ROOT / "benchmarks" / ".cache" / "meeting_search"
 DEV_DIR = ROOT / "examples" / "meetings"
 SCRIPTS = ROOT / "benchmarks" / "meetings" / "scripts.json"
 QUESTION_FILES = (DEV_DIR / "questions.jsonl", ROOT / "benchmarks" / "meetings" / "questions.jsonl")
-FILL_FORMAT = 1  # raise when the synthetic recordings change: stores kept in the cache are made again
+FILL_FORMAT = 2  # raise when the fill changes (the stores kept in the cache are made again); 2: with passages
 DIMENSION = 384
 CHUNKS_PER_RECORDING = 200
-FILL_SLICE = 5000  # chunks per slice of the fill (vectors as lists: ~15 MB per 1000 chunks)
 PEOPLE = ("Dana", "Raj", "Owen", "Marco", "Sam", "Priya", "Lena", "Tom", "Ines", "Kofi")
 FILTER_SPEAKER = "Dana"
 STT_SPEC = "whisper:synthetic-benchmark"
@@ -92,7 +99,7 @@ TARGET_COLD_S = 3.0
 COLD_QUERY = "When is the launch?"
 COLD_QUESTION = "When can the new website go live?"
 SWAP_P = 0.15  # chance that a word is swapped for another of the vocabulary
-STEPS = ("embed_query", "dense", "lexical", "chunks", "segments", "rest")
+STEPS = ("embed_query", "dense", "lexical", "chunks", "passages", "segments", "rest")
 
 
 # ----- synthetic recordings
@@ -140,7 +147,7 @@ def synthetic_recording(talk: Talk, index: int, seed: int) -> tuple[Any, Any]:
             segments.append(Segment(start=words[0].start, end=words[-1].end, text=f" {text}", words=words,
                                     speaker=speaker))
             t = words[-1].end + rng.uniform(0.2, 0.8)
-    name = f"synthetic/meeting_{index:05d}.flac"
+    name = recording_name(index)
     transcript = Transcript(source=name, language="en", duration_s=t + 1.0, backend="whisper",
                             model="synthetic-benchmark", segments=segments)
     sha = hashlib.sha256(f"synthetic-{seed}-{index}".encode()).hexdigest()
@@ -149,17 +156,29 @@ def synthetic_recording(talk: Talk, index: int, seed: int) -> tuple[Any, Any]:
     return transcript, info
 
 
-def synthetic_chunks(store: Any, talk: Talk, count: int, seed: int, *, save_transcripts: bool) -> list[Any]:
-    """``count`` chunk Documents as ``ingest`` would write them for synthetic recordings (the last one cut short)."""
-    documents: list[Any] = []
-    index = 0
-    while len(documents) < count:
+def recording_name(index: int) -> str:
+    return f"synthetic/meeting_{index:05d}.flac"
+
+
+def synthetic_recordings(store: Any, talk: Talk, count: int, seed: int, *, save_transcripts: bool
+                         ) -> Iterator[tuple[Any, list[Any]]]:
+    """(transcript, its chunk Documents as ``ingest`` writes them) of synthetic recordings until ``count`` chunks
+    (the last recording cut short)."""
+    made = index = 0
+    while made < count:
         transcript, info = synthetic_recording(talk, index, seed)
         if save_transcripts:
             store.transcripts.save(info.source_sha256, STT_SPEC, transcript)
-        documents.extend(store._chunks(transcript, info, STT_SPEC))  # the store's own chunker
+        chunks = store._chunks(transcript, info, STT_SPEC)[:count - made]  # the store's own chunker
+        made += len(chunks)
         index += 1
-    return documents[:count]
+        yield transcript, chunks
+
+
+def synthetic_chunks(store: Any, talk: Talk, count: int, seed: int, *, save_transcripts: bool) -> list[Any]:
+    """``count`` chunk Documents as ``ingest`` would write them for synthetic recordings."""
+    return [c for _, chunks in synthetic_recordings(store, talk, count, seed, save_transcripts=save_transcripts)
+            for c in chunks]
 
 
 def unit_vectors(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -168,19 +187,51 @@ def unit_vectors(rng: np.random.Generator, n: int) -> np.ndarray:
     return vectors
 
 
-def write_chunks(store: Any, documents: list[Any], vectors: np.ndarray | dict[str, list[float]]) -> None:
-    """Upsert chunks with given vectors as ``RecordingStore._change`` does: write lock, generation bumps, batches."""
+def by_id(documents: Sequence[Any], vectors: np.ndarray) -> dict[str, Any]:
+    """Vectors by document id, as the store's write path takes them (numpy rows: Chroma takes them as they are)."""
+    return {str(d.id): v for d, v in zip(documents, vectors, strict=True)}
+
+
+def write(store: Any, chunks: Sequence[Any], vectors: dict[str, Any], passages: Sequence[Any] = (),
+          passage_vectors: dict[str, Any] | None = None) -> None:
+    """Write chunks and their passages with given vectors as ``ingest`` does after embedding: under the write lock,
+    one ``RecordingStore._change`` (generation bumps, passages before their chunks, the lexical journal)."""
     with store.lock.writing("benchmark fill"):
         collection = store._collection(create=True)  # the store's internals: see the module docstring
-        store._bump(collection)
-        for start in range(0, len(documents), FILL_SLICE):
-            part = documents[start:start + FILL_SLICE]
-            if isinstance(vectors, dict):
-                by_id = {str(d.id): vectors[str(d.id)] for d in part}
-            else:
-                by_id = {str(d.id): v for d, v in zip(part, vectors[start:start + FILL_SLICE].tolist(), strict=True)}
-            store._upsert(collection, part, by_id)
-        store._bump(collection)
+        store._change(collection, upsert=chunks, vectors=vectors, upsert_passages=passages,
+                      passage_vectors=passage_vectors)
+
+
+class _UpsertTimer:
+    """Seconds the store's ``_upsert`` spends per collection (chunks, passages) while installed."""
+
+    def __init__(self, store: Any) -> None:
+        self.store, self.seconds = store, {"chunks": 0.0, "passages": 0.0}
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        store, upsert = self.store, self.store._upsert
+        passages_name = store.passages_name
+
+        def timed(collection: Any, documents: Sequence[Any], vectors: dict[str, Any]) -> None:
+            started = time.perf_counter()
+            upsert(collection, documents, vectors)
+            self.seconds["passages" if collection.name == passages_name else "chunks"] += (
+                time.perf_counter() - started)
+
+        store._upsert = timed
+        try:
+            yield
+        finally:
+            del store._upsert
+
+
+def counts(store: Any) -> tuple[int, int]:
+    """Chunks and passages in the store (Chroma's counts: no metadata read)."""
+    with store.reading():
+        chunks = store._collection()
+        passages = store._passage_collection()
+        return (chunks.count() if chunks is not None else 0, passages.count() if passages is not None else 0)
 
 
 def open_store(folder: Path, embeddings: Any = None) -> Any:
@@ -192,7 +243,9 @@ def open_store(folder: Path, embeddings: Any = None) -> Any:
 
 def filled_store(size: int, seed: int, embeddings: Any, *, refill: bool, log: Callable[[str], None]
                  ) -> tuple[Any, dict[str, Any]]:
-    """A store of ``size`` synthetic chunks (kept in the cache), and how its fill went."""
+    """A store of ``size`` synthetic chunks and their passages (kept in the cache), and how its fill went."""
+    from audio_tools.rag.chunks import chunk_passages
+
     folder = CACHE / f"fill-{size}-seed{seed}-v{FILL_FORMAT}"
     marker = folder / "filled.json"
     if marker.exists() and not refill:
@@ -200,21 +253,39 @@ def filled_store(size: int, seed: int, embeddings: Any, *, refill: bool, log: Ca
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     store = open_store(folder, embeddings)
-    log(f"filling a store with {size} synthetic chunks in {folder} ...")
+    log(f"filling a store with {size} synthetic chunks and their passages in {folder} ...")
+    rng = np.random.default_rng(seed)
+    seconds = {"make_chunks": 0.0, "vectors": 0.0}
+    recordings = speaker_chunks = passage_total = 0
+    upserts = _UpsertTimer(store)
     started = time.perf_counter()
-    documents = synthetic_chunks(store, Talk(), size, seed, save_transcripts=True)
-    made = time.perf_counter()
-    write_chunks(store, documents, unit_vectors(np.random.default_rng(seed), len(documents)))
+    with upserts.installed():
+        clock = time.perf_counter()
+        for transcript, chunks in synthetic_recordings(store, Talk(), size, seed, save_transcripts=True):
+            passages = chunk_passages(transcript, chunks)  # as ingest cuts them
+            made = time.perf_counter()
+            vectors, passage_vectors = unit_vectors(rng, len(chunks)), unit_vectors(rng, len(passages))
+            drawn = time.perf_counter()
+            write(store, chunks, by_id(chunks, vectors), passages, by_id(passages, passage_vectors))
+            seconds["make_chunks"] += made - clock
+            seconds["vectors"] += drawn - made
+            recordings += 1
+            passage_total += len(passages)
+            speaker_chunks += sum(c.metadata.get("speaker") == FILTER_SPEAKER for c in chunks)
+            clock = time.perf_counter()
     written = time.perf_counter()
     store.refresh_lexical()
     lexical = time.perf_counter()
-    count = store.info().chunks
-    if count != size:
-        sys.exit(f"the fill wrote {count} chunks, not {size}")
-    figures = {"chunks": count, "recordings": len({d.metadata["source"] for d in documents}),
-               "speaker_filter_share": round(sum(d.metadata.get("speaker") == FILTER_SPEAKER for d in documents)
-                                             / count, 3),
-               "make_chunks_s": round(made - started, 1), "chroma_write_s": round(written - made, 1),
+    count, passage_count = counts(store)
+    if (count, passage_count) != (size, passage_total):
+        sys.exit(f"the fill wrote {count} chunks and {passage_count} passages, not {size} and {passage_total}")
+    write_s = written - started - sum(seconds.values())
+    figures = {"chunks": count, "passages": passage_count, "recordings": recordings,
+               "speaker_filter_share": round(speaker_chunks / count, 3),
+               "make_chunks_s": round(seconds["make_chunks"], 1), "vectors_s": round(seconds["vectors"], 1),
+               "write_chunks_s": round(upserts.seconds["chunks"], 1),
+               "write_passages_s": round(upserts.seconds["passages"], 1),
+               "write_other_s": round(write_s - sum(upserts.seconds.values()), 1),
                "lexical_build_s": round(lexical - written, 1), "fill_s": round(lexical - started, 1),
                "disk_mb": round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20)}
     marker.write_text(json.dumps(figures))
@@ -238,7 +309,7 @@ def measure_add(count: int, runs: int, seed: int) -> dict[str, Any]:
             started = time.perf_counter()
             vectors = store._embed(documents)  # what ingest calls
             embedded = time.perf_counter()
-            write_chunks(store, documents, vectors)
+            write(store, documents, vectors)
             added = time.perf_counter()
             store.refresh_lexical()
             done = time.perf_counter()
@@ -267,17 +338,22 @@ def questions() -> list[str]:
 
 
 class StepTimer:
-    """Wraps the store's methods that a search calls, summing their time per search."""
+    """Wraps the store's methods that a search calls, summing each one's own time per search (a step called
+    inside another, as ``chunks`` inside a filtered ``dense``, counts for itself only), and the calls of
+    ``segments`` (a citation from a transcript: a chunk without stored passages)."""
 
     def __init__(self, store: Any) -> None:
         self.store = store
         self.current: dict[str, float] = {}
+        self.segment_calls = 0
+        self._inner: list[float] = []  # per open step: the time of the steps called inside it
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
         store = self.store
         targets = {"dense": (store, "dense"), "lexical": (store, "lexical_index"), "chunks": (store, "chunks"),
-                   "segments": (store, "segments"), "embed_query": (store.embeddings, "embed_query")}
+                   "passages": (store, "passages"), "segments": (store, "segments"),
+                   "embed_query": (store.embeddings, "embed_query")}
         originals = {name: getattr(owner, attr) for name, (owner, attr) in targets.items()}
         for name, (owner, attr) in targets.items():
             setattr(owner, attr, self._timed(name, originals[name]))
@@ -288,36 +364,46 @@ class StepTimer:
                 with contextlib.suppress(AttributeError):
                     delattr(owner, attr)
 
-    def _timed(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        lexical = name == "lexical"
+    def add(self, name: str, started: float) -> None:
+        """Count the time since ``started`` for step ``name``, less that of the steps called inside it."""
+        elapsed = time.perf_counter() - started
+        inner = self._inner.pop()
+        if self._inner:
+            self._inner[-1] += elapsed
+        self.current[name] = self.current.get(name, 0.0) + elapsed - inner
 
+    def _timed(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if name == "segments":
+                self.segment_calls += 1
+            self._inner.append(0.0)
             started = time.perf_counter()
-            result = function(*args, **kwargs)
-            if lexical:  # lexical_index() returns the index; time its search too
-                return _TimedIndex(result, self, started)
-            self.current[name] = self.current.get(name, 0.0) + time.perf_counter() - started
-            return result
+            try:
+                result = function(*args, **kwargs)
+            finally:
+                self.add(name, started)
+            return _TimedIndex(result, self) if name == "lexical" else result  # time the index's search too
 
         return timed
 
 
 class _TimedIndex:
-    def __init__(self, index: Any, timer: StepTimer, started: float) -> None:
-        self._index, self._timer, self._started = index, timer, started
+    def __init__(self, index: Any, timer: StepTimer) -> None:
+        self._index, self._timer = index, timer
 
     def search(self, *args: Any, **kwargs: Any) -> Any:
-        result = self._index.search(*args, **kwargs)
-        current = self._timer.current
-        current["lexical"] = current.get("lexical", 0.0) + time.perf_counter() - self._started
-        return result
+        self._timer._inner.append(0.0)
+        started = time.perf_counter()
+        try:
+            return self._index.search(*args, **kwargs)
+        finally:
+            self._timer.add("lexical", started)
 
 
-def measure_search(store: Any, repeats: int, warmup: int, seed: int) -> dict[str, Any]:
+def measure_search(store: Any, sources: Sequence[str], repeats: int, warmup: int, seed: int) -> dict[str, Any]:
     from audio_tools.rag.search import search
 
     rng = random.Random(seed)  # noqa: S311 - which filter values to use
-    sources = [s.source for s in store.list_sources()]
     asked = questions() * repeats
     variants: dict[str, Callable[[], dict[str, Any]]] = {
         "no filter": dict,
@@ -329,9 +415,13 @@ def measure_search(store: Any, repeats: int, warmup: int, seed: int) -> dict[str
     timer = StepTimer(store)
     out: dict[str, Any] = {}
     for name, filters in variants.items():
-        for query in asked[:warmup]:  # warm: the lexical index loaded, Chroma's index and transcripts in memory
+        for query in asked[:warmup]:  # warm: the lexical index loaded, Chroma's index in memory
             search(store, query, K, **filters())
-        totals, steps, found, recordings = [], {step: [] for step in STEPS}, [], []
+        totals: list[float] = []
+        steps: dict[str, list[float]] = {step: [] for step in STEPS}
+        found: list[int] = []
+        recordings: list[int] = []
+        timer.segment_calls = 0
         with timer.installed():
             for query in asked:
                 kwargs = filters()
@@ -345,11 +435,10 @@ def measure_search(store: Any, repeats: int, warmup: int, seed: int) -> dict[str
                 found.append(len(hits))
                 recordings.append(len({h.source for h in hits}))
         figures = percentiles(totals)
-        without = percentiles([t - s for t, s in zip(totals, steps["segments"], strict=True)])
         out[name] = {**figures, "within_target": figures["p50"] <= TARGET_P50_MS and figures["p95"] <= TARGET_P95_MS,
                      "hits_mean": round(statistics.mean(found), 2),
                      "recordings_per_search_mean": round(statistics.mean(recordings), 2),
-                     "without_segments_ms": {k: without[k] for k in ("p50", "p95")},
+                     "transcript_citations": timer.segment_calls,
                      "steps_ms": {step: {k: v for k, v in percentiles(values).items() if k in ("p50", "p95")}
                                   for step, values in steps.items()}}
     return out
@@ -454,16 +543,18 @@ def print_report(result: dict[str, Any]) -> None:
         print(f"  lexical rebuild {add['lexical_rebuild_s_median']:g} s")
     for size, entry in result.get("search", {}).items():
         fill = entry["fill"]
-        print(f"\nwarm hybrid search, {size} chunks ({fill['recordings']} recordings; fill "
-              f"{'reused' if fill['reused'] else 'made'}: chroma write {fill['chroma_write_s']} s, BM25 build "
-              f"{fill['lexical_build_s']} s) — {entry['machine_note']}")
-        print(f"  {'variant':<15} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'n':>4}  ok   {'w/o segments':>12}  "
+        print(f"\nwarm hybrid search, {size} chunks, {fill['passages']} passages ({fill['recordings']} recordings; "
+              f"fill {'reused' if fill['reused'] else 'made'} in {fill['fill_s']} s: chunks made "
+              f"{fill['make_chunks_s']} s, chunks written {fill['write_chunks_s']} s, passages written "
+              f"{fill['write_passages_s']} s, BM25 build {fill['lexical_build_s']} s) — {entry['machine_note']}")
+        print(f"  {'variant':<15} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'n':>4}  ok  "
               "steps p50 (p95) ms: " + " ".join(STEPS))
         for variant, figures in entry["latency"].items():
             steps = " ".join(f"{figures['steps_ms'][s]['p50']:g}({figures['steps_ms'][s]['p95']:g})" for s in STEPS)
-            without = f"{figures['without_segments_ms']['p50']:g}/{figures['without_segments_ms']['p95']:g}"
             print(f"  {variant:<15} {figures['p50']:>7g} {figures['p95']:>7g} {figures['max']:>7g} {figures['n']:>4}  "
-                  f"{'yes' if figures['within_target'] else 'NO ':<4} {without:>12}  {steps}")
+                  f"{'yes' if figures['within_target'] else 'NO ':<4} {steps}"
+                  + (f"  ({figures['transcript_citations']} cited from transcripts)"
+                     if figures["transcript_citations"] else ""))
     if "cold" in result:
         print(f"\ncold start (median of {result['cold_runs']}) — {result['cold']['machine_note']}")
         for name in ("search", "ask"):
@@ -515,7 +606,8 @@ def main() -> None:
         for size in args.sizes:
             store, fill = filled_store(size, args.seed, embeddings, refill=args.refill, log=log)
             before = machine()
-            latency = measure_search(store, args.repeats, args.warmup, args.seed)
+            sources = [recording_name(i) for i in range(fill["recordings"])]
+            latency = measure_search(store, sources, args.repeats, args.warmup, args.seed)
             after = machine()
             store.close()
             result["search"][str(size)] = {"fill": fill, "latency": latency, "machine_before": before,

@@ -31,9 +31,9 @@ tiny.en, MiniLM, embedded Chroma; the weights were chosen on the ``tune`` half o
 ``benchmarks/meetings/README.md``): the top hit's citation inside the answer turn for 0.63 of
 the questions (0.52 with fusion alone and citations by words), the top chunk overlapping it
 for 0.76 (0.71); the real-voice suite 0.9 (0.7). Warm latency with passages
-(``benchmarks/passage_search_speed.py``, two cores, query embedding included): 10k chunks p50
-21 ms, p95 22 ms, with a ``source`` filter 29 / 35 ms; 100k chunks 26 / 35 ms, filtered 88 / 95 ms
-(66 ms of it Chroma's filtered query). Passages and re-ranking cost ~6-7 ms of that.
+(``benchmarks/meeting_search.py --sections search``, two cores, query embedding included, load
+~1.4): 100k chunks p50 22 ms, p95 27 ms unfiltered, 23 / 27 with a ``source`` filter, 28 / 33
+with a ``speaker`` filter; reading the candidates' passages costs ~4-5 ms of that.
 """
 
 from __future__ import annotations

@@ -56,3 +56,30 @@ def test_a_failing_section_is_recorded_and_the_run_exits_non_zero(tmp_path: Path
     assert result["failed"] == ["broken"]
     assert result["sections"]["broken"]["status"] == "failed"
     assert "no such thing" in result["sections"]["broken"]["error"]
+
+
+@pytest.mark.slow
+def test_the_search_fill_writes_passages_and_searches_cite_from_them(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import meeting_search
+
+    from audio_tools.rag.embeddings import OfflineMiniLMEmbeddings
+
+    monkeypatch.setattr(meeting_search, "CACHE", tmp_path)
+    store, fill = meeting_search.filled_store(300, 5, OfflineMiniLMEmbeddings(), refill=False, log=lambda _: None)
+    try:
+        assert fill["chunks"] == 300 and fill["passages"] > 300 and not fill["reused"]
+        assert meeting_search.counts(store) == (300, fill["passages"])
+        sources = [meeting_search.recording_name(i) for i in range(fill["recordings"])]
+        latency = meeting_search.measure_search(store, sources, repeats=1, warmup=0, seed=5)
+    finally:
+        store.close()
+    assert set(latency) == {"no filter", "source", "speaker", "source+speaker"}
+    for figures in latency.values():
+        assert figures["transcript_citations"] == 0 and figures["n"] == 63
+        assert set(figures["steps_ms"]) == set(meeting_search.STEPS)
+    assert latency["no filter"]["steps_ms"]["passages"]["p50"] > 0
+    reused = meeting_search.filled_store(300, 5, None, refill=False, log=lambda _: None)
+    reused[0].close()
+    assert reused[1]["reused"] is True

@@ -401,6 +401,17 @@ def test_passages_follow_their_chunks(store: RecordingStore, files: dict[str, Pa
     assert after == _expected_passages(store, "meetings/design_review.flac") and not before & after
 
 
+def test_passages_get_a_sparse_graph_and_chunks_the_default(store: RecordingStore, files: dict[str, Path]) -> None:
+    store.ingest("meetings", stt=STT)
+    with store.reading():
+        chunks = store._collection()
+        passages = store._passage_collection()
+    assert chunks is not None and passages is not None
+    graph = passages.configuration["hnsw"]
+    assert (graph["ef_construction"], graph["max_neighbors"], graph["space"]) == (8, 4, "cosine")
+    assert (chunks.configuration["hnsw"]["ef_construction"], chunks.configuration["hnsw"]["max_neighbors"]) == (100, 16)
+
+
 def test_missing_and_left_over_passages_are_put_right_by_the_next_ingest(
         store: RecordingStore, files: dict[str, Path]) -> None:
     store.ingest("meetings", stt=STT)
