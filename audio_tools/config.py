@@ -24,7 +24,7 @@ variables below (an empty value counts as unset); keyword arguments win over the
 | stt_threads              | AUDIO_TOOLS_STT_THREADS                                | every core               |
 | whisper_batch_size       | AUDIO_TOOLS_WHISPER_BATCH_SIZE                         | 4 (CPU), 16 (CUDA)       |
 | speaker_threads          | AUDIO_TOOLS_SPEAKER_THREADS                            | 1                        |
-| musicgen_window_s        | AUDIO_TOOLS_MUSICGEN_WINDOW_S                          | the model's own window   |
+| musicgen_window_s        | AUDIO_TOOLS_MUSICGEN_WINDOW_S                          | 30 s                     |
 | llm                      | AUDIO_TOOLS_LLM                                        | auto (OpenAI when set)   |
 | openai_api_key           | AUDIO_TOOLS_OPENAI_API_KEY, else OPENAI_API_KEY        | none                     |
 | openai_base_url          | AUDIO_TOOLS_OPENAI_BASE_URL, else OPENAI_BASE_URL      | the OpenAI API           |
@@ -98,7 +98,7 @@ class Settings(BaseSettings):
         whisper_batch_size: 30-second chunks Whisper decodes at once; by device when None.
         speaker_threads: torch threads of the speaker encoder while it labels speakers; torch's
             count is put back afterwards, so other work in the process keeps its own.
-        musicgen_window_s: MusicGen's window length; the model's own when None.
+        musicgen_window_s: MusicGen's window length; 30 s (what the models were trained on) when None.
         llm: chat model spec (``openai:MODEL``, ``ollama:MODEL``, ``openai-compatible:MODEL@URL``,
             ``none``); ``auto`` is ``openai:gpt-4o-mini`` when OpenAI is configured, else none.
         openai_api_key: key of the OpenAI API (or of a compatible server).

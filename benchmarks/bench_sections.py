@@ -175,7 +175,8 @@ def larger_whisper(quick: bool) -> Outcome:
         out.raw["checked"] = checked
         out.add("larger_whisper.rtf", "larger Whisper STT, 10 min: wall / audio", None, "RTF",
                 "benchmarks/bench_sections.py:_local_larger_whisper",
-                note="not available here: no larger Whisper weights are local (ids checked: in the JSON)")
+                note=f"not available here: no larger Whisper weights on this machine ({len(checked)} places checked, "
+                     "listed in the JSON: sections.larger_whisper.raw.checked)")
         return out
     command, raw = out.run("stt_long.py", str(RENDERED.relative_to(ROOT)), "--stt", spec,
                            "--minutes", "0.5" if quick else "10")
@@ -186,16 +187,25 @@ def larger_whisper(quick: bool) -> Outcome:
 
 
 def _local_larger_whisper() -> tuple[str | None, list[str]]:
-    """The spec of the first larger Whisper whose weights are here (nothing is downloaded), and what was checked."""
+    """The spec of the first larger Whisper whose weights are here (nothing is downloaded), and what was checked.
+
+    First what ``--stt auto`` itself picks (``AUDIO_TOOLS_WHISPER_MODEL``: a CTranslate2 folder or
+    a transformers checkpoint), then the usual Hugging Face ids in the local cache.
+    """
     from huggingface_hub import try_to_load_from_cache
 
     from audio_tools.config import Settings
     from audio_tools.hub import weights_available
+    from audio_tools.registry import BackendSpec
+    from audio_tools.stt.auto import choose
 
     settings = Settings.from_env()
-    models = dict.fromkeys((settings.whisper_model, *TRANSFORMERS_WHISPERS))
-    checked = [f"whisper:{m}" for m in models] + [f"faster-whisper:{size}" for size in CTRANSLATE2_SIZES]
-    for model in models:
+    chosen = choose(BackendSpec("auto"), settings)
+    checked = [f"auto -> {chosen.family}:{chosen.model or 'bundled tiny.en'}"]
+    if chosen.model is not None:
+        return f"{chosen.family}:{chosen.model}", checked
+    checked += [f"whisper:{m}" for m in TRANSFORMERS_WHISPERS] + [f"faster-whisper:{s}" for s in CTRANSLATE2_SIZES]
+    for model in TRANSFORMERS_WHISPERS:
         if weights_available(model):
             return f"whisper:{model}", checked
     for size in CTRANSLATE2_SIZES:
@@ -283,11 +293,13 @@ def reuse(quick: bool) -> Outcome:
     out = Outcome()
     command, raw = out.run("model_reuse.py")
     for model, what in (("stt", f"transcribe {raw['stt']['recording']} ({raw['stt']['ran']})"),
-                        ("minilm", f"MiniLM embedding of {raw['minilm']['documents']} chunks")):
+                        ("minilm", f"MiniLM embedding of {raw['minilm']['documents']} 600-character texts")):
         figures = raw[model]
         out.add(f"reuse.{model}.first", f"{what}: first call", figures["first_s"], "s", command)
         out.add(f"reuse.{model}.second", f"{what}: second call", figures["second_s"], "s", command)
         out.add(f"reuse.{model}.ratio", f"{what}: first / second", figures["first_over_second"], "x", command)
+        out.add(f"reuse.{model}.load", f"{what}: first − second (model load and warm-up)",
+                round(figures["first_s"] - figures["second_s"], 3), "s", command)
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
+import subprocess
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +33,7 @@ def machine() -> dict[str, Any]:
         "ram_total_gb": round(memory.total / 2**30, 1),
         "ram_available_gb": round(memory.available / 2**30, 1),
         "python": platform.python_version(),
+        "gpus": _gpus(),
     }
 
 
@@ -50,6 +53,15 @@ def percentiles(values: Sequence[float], scale: float = 1000.0, digits: int = 1)
     p50, p95 = np.percentile(array, [50, 95])
     return {"p50": round(float(p50), digits), "p95": round(float(p95), digits),
             "min": round(float(array.min()), digits), "max": round(float(array.max()), digits), "n": len(array)}
+
+
+def _gpus() -> list[str]:
+    """The NVIDIA GPUs ``nvidia-smi -L`` lists; [] without the tool (no torch import: it takes seconds)."""
+    tool = shutil.which("nvidia-smi")
+    if tool is None:
+        return []
+    listed = subprocess.run([tool, "-L"], capture_output=True, text=True, timeout=30, check=False)
+    return [line.split(" (UUID")[0] for line in listed.stdout.splitlines() if line.startswith("GPU ")]
 
 
 def _cpu_model() -> str:

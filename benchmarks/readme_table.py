@@ -26,10 +26,12 @@ END = "<!-- bench:end -->"
 def render(result: dict[str, Any]) -> str:
     """The Markdown of ``result`` (one run of ``benchmarks/run_all.py``): a heading line and the table."""
     machine = result["machine_before"]
+    commit = f"`{result['commit']}`" + (" with uncommitted changes" if result["dirty"] else "")
+    gpus = ", ".join(machine.get("gpus") or []) or "no GPU"
     lines = [
-        f"Measured by `make bench` on {result['date_utc'][:10]} at commit `{result['commit']}` in "
+        f"Measured by `make bench` on {result['date_utc'][:10]} at commit {commit} in "
         f"{result['wall_s'] / 60:.1f} min on {machine['cores']} cores ({machine['cpu']}), {machine['ram_total_gb']} GB "
-        f"RAM, no GPU; load is the 1-minute load average before→after each section (above {machine['cores']} the "
+        f"RAM, {gpus}; load is the 1-minute load average before→after each section (above {machine['cores']} the "
         f"machine was shared and wall times are slower). Figures with their commands: "
         f"`benchmarks/results/latest.json`.",
         "",

@@ -11,7 +11,8 @@ with the machine (:func:`machine.machine`: cores, load averages, free RAM) read 
 after each section and the whole run. Prints a table of the figures, then writes one JSON
 object (date, git commit, machine, each section's status, wall time, commands, raw output and
 figures, each figure with its unit and command) to ``DIR/<UTC date>-<short commit>.json`` and
-``DIR/latest.json`` (``DIR``: ``benchmarks/results``; with ``--quick``, tiny sizes for a test,
+``DIR/latest.json`` (a run of some sections only to ``DIR/<date>-<commit>-partial.json``: the
+README's table stays that of a whole run) (``DIR``: ``benchmarks/results``; with ``--quick``, tiny sizes for a test,
 ``benchmarks/.cache/results-quick``). A section that fails is recorded with its error and the
 run exits 1 after the others ran. The figures are ratios where one run measures both sides: on
 a shared machine the load slows both alike. ``benchmarks/readme_table.py`` puts ``latest.json``
@@ -126,9 +127,13 @@ def main() -> None:
     print_table(result)
     out_dir.mkdir(parents=True, exist_ok=True)
     text = json.dumps(result, indent=1) + "\n"
-    for path in (out_dir / f"{date:%Y-%m-%d}-{commit}.json", out_dir / "latest.json"):
+    # Only a whole run is published: a run of some sections must not replace latest.json (the README's table).
+    whole = names == list(SECTIONS)
+    paths = [out_dir / f"{date:%Y-%m-%d}-{commit}.json", out_dir / "latest.json"] if whole else \
+        [out_dir / f"{date:%Y-%m-%d}-{commit}-partial.json"]
+    for path in paths:
         path.write_text(text)
-    print(f"\nwrote {out_dir / 'latest.json'}", file=sys.stderr)
+    print(f"\nwrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
     if result["failed"]:
         sys.exit(f"failed sections: {', '.join(result['failed'])}")
 

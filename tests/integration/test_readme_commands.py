@@ -231,6 +231,7 @@ EXPECTED: dict[str, Expect] = {
     "audio-agent store remove meetings/weekly.flac": Expect(prints("Removed 3 chunks")),
     "audio-agent store sync": Expect(prints("kept")),
     "audio-agent store rebuild": Expect(prints("Rebuilt the store")),
+    "audio-agent store rename-speaker meetings/review.flac S1 Anna": Expect(prints("Renamed S1 to Anna")),
     'python: print(ask(store, "When is the launch?").answer)': Expect(prints("meetings/review.flac 29", "April")),
     "audio-agent --help": Expect(prints("Usage: audio-agent")),
 }

@@ -30,6 +30,17 @@ def test_the_readme_block_is_the_table_of_the_committed_results(readme_table: Mo
     assert readme_table.block(README.read_text()) == table
 
 
+def test_the_committed_results_are_a_whole_clean_run_of_every_section(readme_table: ModuleType) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench_sections import SECTIONS
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    results = json.loads(LATEST.read_text())
+    assert list(results["sections"]) == list(SECTIONS)
+    assert (results["quick"], results["dirty"], results["failed"]) == (False, False, [])
+
+
 def test_a_changed_figure_makes_the_check_fail(readme_table: ModuleType, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     results = json.loads(LATEST.read_text())

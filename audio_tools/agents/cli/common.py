@@ -15,7 +15,7 @@ __all__ = ["STDIN_MARK", "ForceOption", "JsonOption", "OutputOption", "emit", "r
 
 STDIN_MARK = "-"
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (an object, or a list of hits) instead of text.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")]
 OutputOption = Annotated[
     str, typer.Option("--output", "-o", help="The file to write; its suffix picks the format (wav, mp3...).")
