@@ -54,6 +54,16 @@ def test_chroma_and_the_mask_keep_the_same_chunks(collection: chromadb.Collectio
     assert chroma == masked
 
 
+def test_one_set_of_columns_serves_filter_after_filter(collection: chromadb.Collection) -> None:
+    columns = ChunkColumns.of([c[1] for c in CHUNKS], [c[2] for c in CHUNKS])  # its speaker rows are kept
+    for filters in [*FILTERS, *reversed(FILTERS)]:
+        chroma = set(collection.get(where=filters.where(), where_document=filters.where_document(), include=[])["ids"])
+        mask = filters.mask(columns)
+        assert chroma == ({c[0] for c in CHUNKS} if mask is None
+                          else {c[0] for c, m in zip(CHUNKS, mask, strict=True) if m}), filters
+    assert columns.speaker_rows("A") is columns.speaker_rows("A")
+
+
 @pytest.mark.parametrize("bad", [
     {"source": ""}, {"source": ()}, {"speaker": " "}, {"phrase": ""}, {"recorded_after": float("nan")},
     {"recorded_before": float("inf")}, {"recorded_after": True},
