@@ -4,11 +4,23 @@ Each is executed by ``nbclient`` in a kernel of this very Python (a kernel spec 
 ``sys.executable``, found first through ``JUPYTER_PATH``), in the notebooks folder, with this
 code first on ``PYTHONPATH`` so that the kernel and the processes it starts import it (a first
 cell, added here, checks both).
+
+Once run, each notebook must have shown what it promises (an audio player with WAV audio in
+it; a plot in 03), and written nothing into the repository: ``git status --porcelain
+--untracked-files=all --ignored`` is the same before and after (ignored paths included, since
+``outputs/`` and ``.audio_store/`` are ignored and are what a notebook would wrongly leave
+there). Python's bytecode caches (``__pycache__``, also ignored) would otherwise appear, as the
+kernel imports this code and ``standin_llm`` from the repository: the kernel runs with
+``PYTHONDONTWRITEBYTECODE=1``, and notebook 04 passes it on to the MCP server it starts. A
+process writing into the repository while these tests run (another test, a linter's cache)
+would fail them too.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,6 +35,10 @@ SOURCE_ROOT = Path(audio_tools.__file__).resolve().parents[1]
 NOTEBOOKS = SOURCE_ROOT / "notebooks"
 NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 CELL_TIMEOUT_S = 300
+# what each notebook must have displayed once run: an IPython Audio player of WAV audio in each (its type,
+# guessed from the file name by ``mimetypes``, is audio/wav or audio/x-wav), a plot in 03
+WAV_PLAYER = re.compile(r'<audio[^>]*>\s*<source src="data:audio/(x-)?wav;base64,[A-Za-z0-9+/=]{1000,}"')
+MUST_SHOW = {"03_story_with_music": ["image/png"]}
 
 
 def test_there_are_four_notebooks() -> None:
@@ -52,6 +68,7 @@ def kernel_of_this_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> st
     monkeypatch.setenv("PYTHONPATH", pythonpath)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # no __pycache__ in the repository (see above)
     return "this-python"
 
 
@@ -66,4 +83,21 @@ def test_runs_without_errors(path: Path, kernel_of_this_python: str) -> None:
     ))
     client = NotebookClient(notebook, kernel_name=kernel_of_this_python, timeout=CELL_TIMEOUT_S,
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
+    before = repository_status()
     client.execute()  # raises CellExecutionError, naming the cell, on any error
+    after = repository_status()
+    assert after == before, f"{path.name} wrote into the repository: {sorted(set(after) ^ set(before))}"
+    shown = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+             if output.output_type in ("display_data", "execute_result")]
+    html = [o.get("data", {}).get("text/html", "") for o in shown]
+    players = re.findall(r"data:(audio/[\w.+-]*)", "".join(html))
+    assert any(WAV_PLAYER.search(text) for text in html), f"{path.name} shows no WAV audio player, only {players}"
+    for mime in MUST_SHOW.get(path.stem, []):
+        assert any(mime in o.get("data", {}) for o in shown), f"{path.name} shows no {mime}"
+
+
+def repository_status() -> list[str]:
+    """Every changed, untracked and ignored path of the repository, as ``git status`` lists them."""
+    done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--ignored"],
+                          cwd=SOURCE_ROOT, capture_output=True, text=True, check=True)
+    return sorted(done.stdout.splitlines())
