@@ -34,7 +34,7 @@ fuzz: setup
 		$(BIN)/pytest tests/fuzz
 	@echo "fuzz figures: $(FUZZ_REPORT)"
 
-# Every benchmark in one run (~15 min on two cores, ~10 more the first time: the 100k-chunk store's fill): a table, benchmarks/results/<date>-<commit>.json
+# Every benchmark in one run (7 min on two cores; 17-20 min the first time: eval renders and the 100k-chunk store's fill): a table, benchmarks/results/<date>-<commit>.json
 # and latest.json, then README.md's table from latest.json (also after a failed section, which the
 # JSON records; the exit status is the run's). BENCH_ARGS: e.g. --sections search reuse.
 BENCH_ARGS ?=
