@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers.openai_server import OpenAIServer, openai_settings
 
 from audio_tools.audio import save_audio
 from audio_tools.config import ENV_PREFIX, Settings
@@ -81,6 +82,19 @@ def workspace(tmp_path: Path) -> Workspace:
 def settings(workspace: Workspace) -> Settings:
     """The settings of :func:`workspace` (change caps with ``settings.with_(...)``)."""
     return workspace.settings
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIServer]:
+    """A loopback OpenAI-compatible server taking the key ``sk-test`` (:mod:`helpers.openai_server`)."""
+    with OpenAIServer(api_key="sk-test") as running:
+        yield running
+
+
+@pytest.fixture
+def on_openai_server(openai_server: OpenAIServer, settings: Settings) -> Settings:
+    """:func:`settings` pointing the OpenAI backends at :func:`openai_server`."""
+    return openai_settings(openai_server, settings)
 
 
 @pytest.fixture(scope="session")

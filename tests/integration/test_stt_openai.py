@@ -8,7 +8,6 @@ is.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,26 +25,15 @@ TRANSCRIPTIONS = "/v1/audio/transcriptions"
 SMALL_LIMIT = 600_000  # bytes: under the 660 kB design review, parts of at most ~18 s
 
 
-@pytest.fixture
-def server() -> Iterator[OpenAIServer]:
-    with OpenAIServer(api_key="sk-test") as running:
-        yield running
-
-
-@pytest.fixture
-def on_server(server: OpenAIServer, settings: Settings) -> Settings:
-    """Settings that point at :func:`server`."""
-    return openai_settings(server, settings)
-
-
-def test_a_long_meeting_is_split_at_silences_and_times_merge_back(server: OpenAIServer, on_server: Settings) -> None:
+def test_a_long_meeting_is_split_at_silences_and_times_merge_back(openai_server: OpenAIServer,
+                                                                  on_openai_server: Settings) -> None:
     path = MEETINGS / "design_review.flac"
     assert probe(path).size_bytes > SMALL_LIMIT
     seen: list[float] = []
     transcript = transcribe(path, backend="openai", progress=lambda done, total: seen.append(done),
-                            settings=on_server.with_(openai_max_upload_bytes=SMALL_LIMIT))
+                            settings=on_openai_server.with_(openai_max_upload_bytes=SMALL_LIMIT))
 
-    uploads = server.requests_to(TRANSCRIPTIONS)
+    uploads = openai_server.requests_to(TRANSCRIPTIONS)
     assert len(uploads) >= 3
     assert all(len(r.files["file"][1]) <= SMALL_LIMIT for r in uploads)
     assert {r.fields["response_format"] for r in uploads} == {"verbose_json"}
@@ -62,11 +50,11 @@ def test_a_long_meeting_is_split_at_silences_and_times_merge_back(server: OpenAI
         assert any(t["start"] - 0.5 <= segment.start and segment.end <= t["end"] + 0.5 for t in turns), segment
 
 
-def test_a_file_under_the_limit_is_sent_as_it_is(server: OpenAIServer, on_server: Settings) -> None:
+def test_a_file_under_the_limit_is_sent_as_it_is(openai_server: OpenAIServer, on_openai_server: Settings) -> None:
     path = MEETINGS / "support_weekly.flac"
-    transcript = transcribe(path, backend="openai:whisper-1", language="en", settings=on_server)
+    transcript = transcribe(path, backend="openai:whisper-1", language="en", settings=on_openai_server)
 
-    [upload] = server.requests_to(TRANSCRIPTIONS)
+    [upload] = openai_server.requests_to(TRANSCRIPTIONS)
     assert upload.files["file"][1] == path.read_bytes()
     assert upload.fields["language"] == "en"
     assert upload.headers["authorization"] == "Bearer sk-test"
@@ -74,28 +62,30 @@ def test_a_file_under_the_limit_is_sent_as_it_is(server: OpenAIServer, on_server
     assert transcript.language == "en"
 
 
-def test_hotwords_are_sent_as_the_prompt(server: OpenAIServer, on_server: Settings) -> None:
-    transcribe(MEETINGS / "support_weekly.flac", backend="openai", hotwords="Nova, Orbit", settings=on_server)
-    [upload] = server.requests_to(TRANSCRIPTIONS)
+def test_hotwords_are_sent_as_the_prompt(openai_server: OpenAIServer, on_openai_server: Settings) -> None:
+    transcribe(MEETINGS / "support_weekly.flac", backend="openai", hotwords="Nova, Orbit", settings=on_openai_server)
+    [upload] = openai_server.requests_to(TRANSCRIPTIONS)
     assert upload.fields["prompt"] == "Nova, Orbit"
 
 
-def test_failures_are_retried(server: OpenAIServer, on_server: Settings) -> None:
-    server.fail_next(2, status=503)
-    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai", settings=on_server)
-    assert len(server.requests_to(TRANSCRIPTIONS)) == 3
+def test_failures_are_retried(openai_server: OpenAIServer, on_openai_server: Settings) -> None:
+    openai_server.fail_next(2, status=503)
+    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai", settings=on_openai_server)
+    assert len(openai_server.requests_to(TRANSCRIPTIONS)) == 3
     assert transcript.segments
 
 
-def test_persistent_failures_become_a_backend_error(server: OpenAIServer, on_server: Settings) -> None:
-    server.fail_next(10, status=500)
+def test_persistent_failures_become_a_backend_error(openai_server: OpenAIServer, on_openai_server: Settings) -> None:
+    openai_server.fail_next(10, status=500)
     with pytest.raises(BackendError, match="500"):
-        transcribe(MEETINGS / "support_weekly.flac", backend="openai", settings=on_server)
+        transcribe(MEETINGS / "support_weekly.flac", backend="openai", settings=on_openai_server)
 
 
-def test_models_without_timestamps_get_one_segment_per_short_part(server: OpenAIServer, on_server: Settings) -> None:
-    transcript = transcribe(MEETINGS / "design_review.flac", backend="openai:gpt-4o-transcribe", settings=on_server)
-    uploads = server.requests_to(TRANSCRIPTIONS)
+def test_models_without_timestamps_get_one_segment_per_short_part(openai_server: OpenAIServer,
+                                                                  on_openai_server: Settings) -> None:
+    transcript = transcribe(MEETINGS / "design_review.flac", backend="openai:gpt-4o-transcribe",
+                            settings=on_openai_server)
+    uploads = openai_server.requests_to(TRANSCRIPTIONS)
     assert len(uploads) == len(transcript.segments) >= 2
     assert {r.fields["response_format"] for r in uploads} == {"json"}
     assert all(s.end - s.start <= UNTIMED_PART_S for s in transcript.segments)
@@ -103,19 +93,20 @@ def test_models_without_timestamps_get_one_segment_per_short_part(server: OpenAI
 
 
 @pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")  # the endpoint closes in 2027
-def test_translation_uses_the_translations_endpoint(server: OpenAIServer, on_server: Settings) -> None:
-    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai", task="translate", settings=on_server)
-    assert len(server.requests_to("/v1/audio/translations")) == 1
+def test_translation_uses_the_translations_endpoint(openai_server: OpenAIServer, on_openai_server: Settings) -> None:
+    transcript = transcribe(MEETINGS / "support_weekly.flac", backend="openai", task="translate",
+                            settings=on_openai_server)
+    assert len(openai_server.requests_to("/v1/audio/translations")) == 1
     assert transcript.language == "en"
     with pytest.raises(InvalidInputError, match="whisper-1"):
         transcribe(MEETINGS / "support_weekly.flac", backend="openai:gpt-4o-transcribe", task="translate",
-                   settings=on_server)
+                   settings=on_openai_server)
 
 
-def test_a_wrong_key_says_what_to_set(server: OpenAIServer, settings: Settings) -> None:
+def test_a_wrong_key_says_what_to_set(openai_server: OpenAIServer, settings: Settings) -> None:
     with pytest.raises(BackendUnavailableError, match="OPENAI_API_KEY"):
         transcribe(MEETINGS / "support_weekly.flac", backend="openai",
-                   settings=openai_settings(server, settings, api_key="sk-wrong"))
+                   settings=openai_settings(openai_server, settings, api_key="sk-wrong"))
 
 
 def test_no_key_at_all_says_what_to_set(settings: Settings) -> None:
