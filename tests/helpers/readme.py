@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["COMMAND_PREFIXES", "GENERATED", "Command", "readme_commands", "strip_comment"]
+__all__ = ["COMMAND_PREFIXES", "GENERATED", "Command", "readme_commands", "shell_lines", "strip_comment"]
 
 COMMAND_PREFIXES = ("audio-agent ", "make ", "chroma run", "pip install", "hf download")
-FENCE = re.compile(r"^[ \t]*```(\w*)\n(.*?)^[ \t]*```", re.MULTILINE | re.DOTALL)  # indented inside a list too
+# A fence as CommonMark has it: three or more backticks or tildes (indented inside a list too); the
+# language is the first word of its info string, in any case; the block ends at a fence of the same kind.
+FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)\n(?P<body>.*?)^[ \t]*(?P=fence)[ \t]*$",
+                   re.MULTILINE | re.DOTALL)
+SHELL = frozenset({"bash", "sh", "shell", "console", "zsh"})
+PYTHON = frozenset({"python", "py", "python3"})
+NOT_COMMANDS = frozenset({"", "json", "text", "toml", "yaml"})  # file trees, configs, outputs
 CODE_SPAN = re.compile(r"`([^`]+)`")
 GENERATED = re.compile(r"<!-- bench:begin -->.*?<!-- bench:end -->", re.DOTALL)
 
@@ -43,12 +49,15 @@ def readme_commands(path: Path) -> list[Command]:
     text = GENERATED.sub(lambda table: " " * len(table.group(0)), path.read_text(encoding="utf-8"))
     found: list[tuple[int, Command]] = []
     for block in FENCE.finditer(text):
-        language, body = block.group(1), block.group(2)
-        if language == "python":
+        words = block.group("info").split()
+        language, body = (words[0].lower() if words else ""), block.group("body")
+        if language in PYTHON:
             found.append((block.start(), Command("python", textwrap.dedent(body))))
-        elif language == "bash":
-            found += [(block.start(), Command("bash", line)) for line in map(strip_comment, body.splitlines())
-                      if line]
+        elif language in SHELL:
+            found += [(block.start(), Command("bash", line)) for line in shell_lines(body)]
+        elif language not in NOT_COMMANDS:
+            msg = f"a ```{language} block: say whether it shows commands (SHELL, PYTHON) or not (NOT_COMMANDS)"
+            raise ValueError(msg)
     prose = FENCE.sub(lambda block: " " * len(block.group(0)), text)  # same offsets, no blocks
     for span in CODE_SPAN.finditer(prose):
         words = " ".join(span.group(1).split())
@@ -61,6 +70,13 @@ def readme_commands(path: Path) -> list[Command]:
             seen.add(command.text)
             commands.append(command)
     return commands
+
+
+def shell_lines(body: str) -> list[str]:
+    """The commands of a shell block: lines ending in ``\\`` joined to the next, ``$ `` prompts and comments cut."""
+    joined = re.sub(r"[ \t]*\\\n[ \t]*", " ", body)
+    lines = (strip_comment(line) for line in joined.splitlines())
+    return [line.removeprefix("$ ") for line in lines if line]
 
 
 def strip_comment(line: str) -> str:

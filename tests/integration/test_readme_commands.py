@@ -384,6 +384,25 @@ def test_a_command_added_to_the_readme_without_coverage_is_caught(tmp_path: Path
     assert uncovered(readme) == ["audio-agent frobnicate --all"]
 
 
+@pytest.mark.parametrize("block", [
+    "~~~sh\n$ audio-agent frobnicate \\\n    --all\n~~~",
+    "````Console title=x\naudio-agent frobnicate --all\n````",
+    "- a step:\n\n  ```shell\n  audio-agent frobnicate --all\n  ```",
+])
+def test_commands_in_any_shell_fence_are_caught(tmp_path: Path, block: str) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(README.read_text(encoding="utf-8") + "\n" + block + "\n", encoding="utf-8")
+    assert uncovered(readme) == ["audio-agent frobnicate --all"]
+
+
+def test_a_block_of_unknown_language_is_refused_not_skipped(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(README.read_text(encoding="utf-8") + "\n```powershell\naudio-agent frobnicate\n```\n",
+                      encoding="utf-8")
+    with pytest.raises(ValueError, match="powershell"):
+        uncovered(readme)
+
+
 def test_every_listed_command_is_in_the_readme() -> None:
     shown = set(readme_labels(README))
     assert EXPECTED.keys() - shown == set()
