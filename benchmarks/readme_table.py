@@ -74,8 +74,13 @@ def _bounds(readme: str) -> tuple[int, int]:
     return start + len(BEGIN), end
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _cell(text: str | None) -> str:
+    """``text`` as one Markdown table cell: on one line, its pipes escaped, no marker of the block inside."""
+    cell = " ".join(str(text or "").split()).replace("\\", "\\\\").replace("|", "\\|")
+    if BEGIN in cell or END in cell:
+        msg = f"a figure's text holds a marker of the README block: {cell}"
+        raise ValueError(msg)
+    return cell
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ from typing import Any
 
 __all__ = ["Call", "Reply", "StandinLLM"]
 
+MAX_REQUEST_BYTES = 16 * 2**20  # a chat request with every tool schema and a long history is well under 1 MB
+
 
 @dataclass(frozen=True)
 class Call:
@@ -91,7 +93,17 @@ class StandinLLM:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                try:
+                    length = int(self.headers.get("Content-Length", 0))
+                    if not 0 <= length <= MAX_REQUEST_BYTES:
+                        raise ValueError(length)
+                    request = json.loads(self.rfile.read(length) or b"{}")
+                    if not isinstance(request, dict):
+                        raise TypeError(type(request).__name__)
+                except (ValueError, TypeError) as e:
+                    message = f"Not a JSON object of at most {MAX_REQUEST_BYTES} bytes: {e}"
+                    self._send(400, {"error": {"message": message}})
+                    return
                 if self.path.rstrip("/") != "/v1/chat/completions" or request.get("stream"):
                     self._send(404, {"error": {"message": "Only non-streamed /v1/chat/completions is scripted."}})
                 else:

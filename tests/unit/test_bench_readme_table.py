@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -63,3 +64,18 @@ def test_writing_replaces_only_the_block(readme_table: ModuleType) -> None:
     assert readme_table.with_table(written, "| new |") == written
     with pytest.raises(ValueError, match="no <!-- bench:begin -->"):
         readme_table.block("# no markers\n")
+
+
+def test_odd_figure_texts_stay_one_row_of_three_cells(readme_table: ModuleType) -> None:
+    results = json.loads(LATEST.read_text())
+    odd = copy.deepcopy(results)
+    odd["figures"] = [{**results["figures"][0], "figure": "a|b\\|c\r\nd"},
+                      {**results["figures"][0], "value": None, "note": None}]
+    rows = [line for line in readme_table.render(odd).splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == 2
+    for row in rows:  # cells are split by pipes that no backslash escapes
+        assert len(re.split(r"(?<!\\)(?:\\\\)*\|", row.strip("| ").replace("\\\\", ""))) == 3
+    marker = copy.deepcopy(results)
+    marker["figures"][0]["figure"] = f"x {readme_table.END}"
+    with pytest.raises(ValueError, match="marker"):
+        readme_table.render(marker)
