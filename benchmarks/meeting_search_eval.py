@@ -119,7 +119,8 @@ def split_questions(questions: Sequence[Question], split: str) -> list[Question]
     """The questions of one half (see the module docstring); ``all``: every one."""
     if split == "all":
         return list(questions)
-    kept, seen = [], {}
+    kept: list[Question] = []
+    seen: dict[str, int] = {}
     for question in questions:
         if question.suite == "real":
             half = "held"
