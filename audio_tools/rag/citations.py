@@ -10,10 +10,7 @@ model's cosine, say), plus a small bonus when it holds the kind of answer asked 
 "who", a month or weekday for "when", a number for "how many") that the query does not already
 say. Meetings are full of a question followed by its answer, and the question is what echoes
 the query best: a question passage (a ``?``, or a wh-word and mostly the query's terms) hands
-its score to the reply after it, which is cited instead. So does a prompt by name that restates
-the query's topic and that another speaker answers ("Marco, walk us through the marketing
-plan."): on the eval below it moved one question of the tuning half to right (0.69 → 0.72) and
-none of the held-out half either way.
+its score to the reply after it, which is cited instead.
 
 Measured on six rendered meetings (30 questions, Whisper tiny.en, the top chunk of MiniLM + BM25
 fused): the citation lies inside the answer turn (± 1 s) for 0.90 of questions (0.93 with MiniLM
@@ -66,13 +63,6 @@ thursday friday saturday sunday today tomorrow tonight yesterday morning afterno
 month months year years quarter weekend am pm
 """
 _TIME_WORDS = frozenset(_TIME_TEXT.split())
-# Words that open a sentence with a comma as a name would ("So, ...", "Thanks, ..."): not a name addressed.
-_NOT_NAME_TEXT = """
-so yes no well okay ok then now good great right fine thanks sure and but also first second next finally honestly
-actually agreed alright look listen sorry hi hello perfect exactly absolutely understood hmm oh anyway meanwhile
-however otherwise today tomorrow yesterday
-"""
-NOT_NAMES = frozenset(_NOT_NAME_TEXT.split())
 # How much of its score a question passage hands to its reply.
 QUESTION_HANDOVER = 1.0
 SIMILARITY_WEIGHT = 1.0
@@ -168,8 +158,8 @@ def cite_passages(query: str, found: Sequence[Passage], *, similarities: Sequenc
     wanted = set(terms(query))
     scores = _lexical_scores(query, found)
     kinds = _answer_kinds(query)
-    asked = set(words(query))
     if kinds:
+        asked = set(words(query))
         scores = [s + ANSWER_KIND_BONUS * sum(_holds(p, kind, asked) for kind in kinds)
                   for s, p in zip(scores, found, strict=True)]
     if similarities is not None:
@@ -180,8 +170,7 @@ def cite_passages(query: str, found: Sequence[Passage], *, similarities: Sequenc
         scores = [s + SIMILARITY_WEIGHT * float(x) for s, x in zip(scores, similarities, strict=True)]
     candidates: list[tuple[float, bool, int, int]] = []  # (score, is a reply, first passage, last passage)
     for index, passage in enumerate(found):
-        asks = passage.question or _echoes(passage, wanted) or _prompts(found, index, wanted, kinds, asked)
-        reply = _reply_after(found, index) if asks else None
+        reply = _reply_after(found, index) if passage.question or _echoes(passage, wanted) else None
         if reply is None:
             candidates.append((scores[index], False, index, index))
             continue
@@ -202,28 +191,6 @@ def _echoes(passage: Passage, wanted: set[str]) -> bool:
         return False
     held = set(terms_of_words(said))
     return bool(held) and len(held & wanted) >= ECHO_SHARE * len(held)
-
-
-def _prompts(found: Sequence[Passage], index: int, wanted: set[str], kinds: set[str], asked: set[str]) -> bool:
-    """Whether the passage asks someone by name to speak to the query, and they do next.
-
-    "Marco, walk us through the marketing plan." names whom it addresses, restates the query's
-    topic (at least :data:`ECHO_SHARE` of its terms, the name aside, are the query's), holds no
-    answer of the kind asked, and another speaker talks next: what they say answers it. An
-    instruction that carries its own answer ("Tom, send the file by Friday." for "when") is not
-    a prompt.
-    """
-    passage = found[index]
-    if index + 1 >= len(found) or passage.speaker is None or found[index + 1].speaker in (None, passage.speaker):
-        return False
-    first, _, rest = passage.text.partition(" ")
-    name = first.rstrip(",")
-    if not (first.endswith(",") and name[:1].isupper() and name.isalpha() and name.lower() not in NOT_NAMES):
-        return False
-    held = set(terms(rest))
-    if not held or len(held & wanted) < ECHO_SHARE * len(held):
-        return False
-    return not any(_holds(passage, kind, asked) for kind in kinds)
 
 
 def _answer_kinds(query: str) -> set[str]:

@@ -28,14 +28,14 @@ one of the candidates' passages; no transcript is read.
 
 Measured (``benchmarks/meeting_search_eval.py``: 8 meetings and 63 questions with Whisper
 tiny.en, MiniLM, embedded Chroma; the weights were chosen on the ``tune`` half only, see
-``benchmarks/meetings/README.md``): the top hit's citation inside the answer turn for 0.65 of
+``benchmarks/meetings/README.md``): the top hit's citation inside the answer turn for 0.63 of
 the questions (0.52 with fusion alone and citations by words), the top chunk overlapping it
-for 0.76 (0.71); the real-voice suite 0.9 (0.7). Tuned on all the questions at once, no
-setting of the constants here or in :mod:`~audio_tools.rag.citations` does better
-(``benchmarks/meeting_search_ceiling.py``). Warm latency with passages
-(``benchmarks/meeting_search.py --sections search``, two cores, query embedding included, load
-~1.4): 100k chunks p50 22 ms, p95 27 ms unfiltered, 23 / 27 with a ``source`` filter, 28 / 33
-with a ``speaker`` filter; reading the candidates' passages costs ~4-5 ms of that.
+for 0.76 (0.71); the real-voice suite 0.9 (0.7). Tuned on all the questions at once, no other
+setting of the constants here and in :mod:`~audio_tools.rag.citations` on a grid (one constant
+at a time from these, or 100 drawn at random) does better (``benchmarks/meeting_search_ceiling.py``).
+Warm latency with passages (``benchmarks/meeting_search.py --sections search``, two cores,
+query embedding included, load ~1.4): 100k chunks p50 22 ms, p95 27 ms unfiltered, 23 / 27
+with a ``source`` filter, 28 / 33 with a ``speaker`` filter; reading the candidates' passages costs ~4-5 ms of that.
 """
 
 from __future__ import annotations

@@ -119,30 +119,8 @@ def test_the_kind_of_answer_decides_between_equal_matches() -> None:
     assert cite("Did users find the pricing page?", counts).start == 0.0  # no kind asked: a tie, the first
 
 
-PROMPTED = [
-    _segment(0.0, "Thanks, the numbers look good.", "S1"),
-    _segment(3.0, "Marco, walk us through the marketing plan.", "S1"),
-    _segment(6.0, "We have three pieces: a press release, an email and a short video.", "S2"),
-]
-
-
-def test_a_prompt_by_name_hands_over_to_the_reply() -> None:
-    citation = cite("What are the parts of the marketing plan?", PROMPTED)
-    assert citation.text == "We have three pieces: a press release, an email and a short video."
-
-
-def test_a_prompt_needs_another_speaker_to_answer_it() -> None:
-    alone = [_segment(s.start, s.text.strip(), "S1") for s in PROMPTED]
-    assert cite("What are the parts of the marketing plan?", alone).text == "Marco, walk us through the marketing plan."
-    unknown = [_segment(s.start, s.text.strip()) for s in PROMPTED]
-    assert cite("What are the parts of the marketing plan?", unknown).text.startswith("Marco,")
-
-
-def test_an_instruction_that_holds_the_answer_is_cited_itself() -> None:
-    segments = [_segment(0.0, "Tom, send the contract to legal on Friday.", "S1"), _segment(4.0, "Will do.", "S2")]
-    assert cite("When does the contract go to legal?", segments).text == "Tom, send the contract to legal on Friday."
-
-
-def test_a_sentence_opened_by_a_word_like_so_is_no_prompt() -> None:
-    segments = [_segment(0.0, "So, the marketing plan.", "S1"), _segment(3.0, "It has a video.", "S2")]
-    assert cite("What is the marketing plan?", segments).text == "So, the marketing plan."
+def test_an_action_item_addressed_to_its_owner_is_cited_not_the_acknowledgement() -> None:
+    # A rule that handed a "Name, ..." sentence over to the reply (like a question) was tried and dropped: for
+    # "who" the addressed name is the answer, and the reply is often only "Sure, will do."
+    segments = [_segment(0.0, "Tom, please send the contract to legal.", "S1"), _segment(4.0, "Sure, will do.", "S2")]
+    assert cite("Who sends the contract to legal?", segments).text == "Tom, please send the contract to legal."
