@@ -35,8 +35,7 @@ import time
 from types import ModuleType
 from typing import Any
 
-from evaluation import answer_turn, score_hits
-from meeting_search_eval import RENDERED_DIR, WORK_DIR, Corpus, load_corpus, stage
+from meeting_search_eval import RENDERED_DIR, WORK_DIR, Corpus, load_corpus, run_search, stage
 
 from audio_tools.config import Settings
 from audio_tools.rag import citations, search
@@ -60,10 +59,8 @@ GRID: dict[tuple[ModuleType, str], tuple[float, ...]] = {
 def accuracy(store: RecordingStore, corpus: Corpus) -> dict[str, float]:
     """Citation accuracy of the top hit per suite, with the constants as they are now."""
     cited: dict[str, list[bool]] = {}
-    for question in corpus.questions:
-        hits = search.search(store, question.q, k=EVAL_K)
-        answer = answer_turn(corpus.truth, question.meeting, question.turn)
-        cited.setdefault(question.suite, []).append(score_hits(hits, answer).cited)
+    for row in run_search(store, search.search, corpus, EVAL_K):
+        cited.setdefault(row["suite"], []).append(row["cited"])
     return {suite: round(sum(flags) / len(flags), 4) for suite, flags in cited.items()}
 
 
