@@ -35,11 +35,9 @@ import time
 from types import ModuleType
 from typing import Any
 
-from meeting_search_eval import RENDERED_DIR, WORK_DIR, Corpus, load_corpus, run_search, stage
+from meeting_search_eval import RENDERED_DIR, WORK_DIR, Corpus, ingest_all, load_corpus, open_store, run_search
 
-from audio_tools.config import Settings
 from audio_tools.rag import citations, search
-from audio_tools.rag.store import RecordingStore
 
 EVAL_K = 5  # hits per question, as meeting_search_eval.py asks for
 GRID: dict[tuple[ModuleType, str], tuple[float, ...]] = {
@@ -56,7 +54,7 @@ GRID: dict[tuple[ModuleType, str], tuple[float, ...]] = {
 }
 
 
-def accuracy(store: RecordingStore, corpus: Corpus) -> dict[str, float]:
+def accuracy(store: Any, corpus: Corpus) -> dict[str, float]:
     """Citation accuracy of the top hit per suite, with the constants as they are now."""
     cited: dict[str, list[bool]] = {}
     for row in run_search(store, search.search, corpus, EVAL_K):
@@ -64,7 +62,7 @@ def accuracy(store: RecordingStore, corpus: Corpus) -> dict[str, float]:
     return {suite: round(sum(flags) / len(flags), 4) for suite, flags in cited.items()}
 
 
-def explore(store: RecordingStore, corpus: Corpus, rounds: int, draws: int, seed: int) -> dict[str, Any]:
+def explore(store: Any, corpus: Corpus, rounds: int, draws: int, seed: int) -> dict[str, Any]:
     """Coordinate ascent over :data:`GRID`, then ``draws`` random settings; the constants are put back as shipped."""
     shipped = {key: getattr(*key) for key in GRID}
     best = accuracy(store, corpus)
@@ -115,12 +113,10 @@ def main() -> None:
     args = parser.parse_args()
     corpus = load_corpus(RENDERED_DIR, ["synthetic", "real"])
     workdir = WORK_DIR.resolve()
-    paths = stage(corpus.audio, workdir / "meetings")
-    settings = Settings.from_env(workspace=workdir, store_dir=workdir / ".audio_store")
-    store = RecordingStore(settings)
+    store, paths, _ = open_store(corpus.audio, workdir)
     started = time.perf_counter()
     try:
-        store.ingest([path.relative_to(workdir).as_posix() for path in paths])
+        ingest_all(store, paths, workdir)
         result = explore(store, corpus, args.rounds, args.random, args.seed)
     finally:
         store.close()

@@ -152,6 +152,30 @@ def stage(audio: dict[str, Path], folder: Path) -> list[Path]:
     return staged
 
 
+def open_store(audio: dict[str, Path], workdir: Path, location: str | None = None) -> tuple[Any, list[Path], Settings]:
+    """The eval's store (in ``workdir``, or at ``location``), the recordings staged for it, and its settings."""
+    from audio_tools.rag.store import RecordingStore
+
+    paths = stage(audio, workdir / "meetings")
+    settings = Settings.from_env(workspace=workdir, store_dir=workdir / ".audio_store")
+    return RecordingStore(settings, location=location), paths, settings
+
+
+def ingest_all(store: Any, paths: Sequence[Path], workdir: Path, stt: str | None = None) -> float:
+    """Ingests the staged recordings (nothing new on a rerun); the seconds it took.
+
+    Raises:
+        SystemExit: a recording failed to ingest.
+    """
+    started = time.perf_counter()
+    ingested = store.ingest([path.relative_to(workdir).as_posix() for path in paths], stt=stt)
+    elapsed = time.perf_counter() - started
+    failed = [f"{f.path}: {f.reason}" for f in getattr(ingested, "files", []) if f.outcome == "failed"]
+    if failed:
+        sys.exit("ingest failed for " + "; ".join(failed))
+    return elapsed
+
+
 def load_function(spec: str) -> Callable[..., Any]:
     """The function ``MODULE:NAME`` names.
 
@@ -282,22 +306,14 @@ def main() -> None:
     corpus = Corpus(corpus.audio, corpus.truth, split_questions(corpus.questions, args.split))
     try:
         from audio_tools.rag.search import search
-        from audio_tools.rag.store import RecordingStore
     except ImportError as e:
         sys.exit(f"the meeting store is not available ({e}); this eval needs audio_tools.rag.store and .search")
     if args.fresh and args.workdir.exists():
         shutil.rmtree(args.workdir)
     args.workdir = args.workdir.resolve()
-    paths = stage(corpus.audio, args.workdir / "meetings")
-    settings = Settings.from_env(workspace=args.workdir, store_dir=args.workdir / ".audio_store")
-    store = RecordingStore(settings, location=args.store)
+    store, paths, settings = open_store(corpus.audio, args.workdir, args.store)
     try:
-        started = time.perf_counter()
-        ingested = store.ingest([path.relative_to(args.workdir).as_posix() for path in paths], stt=args.stt)
-        ingest_s = time.perf_counter() - started
-        failed = [f"{f.path}: {f.reason}" for f in getattr(ingested, "files", []) if f.outcome == "failed"]
-        if failed:
-            sys.exit("ingest failed for " + "; ".join(failed))
+        ingest_s = ingest_all(store, paths, args.workdir, args.stt)
         search_rows = run_search(store, search, corpus, args.k)
         ask_rows, ask_note = None, "--no-ask"
         if not args.no_ask:
